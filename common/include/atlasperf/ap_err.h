@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ap_err: the one error convention of libatlasperf. Fallible calls return
+ * enum ap_status; details go into a caller-owned struct ap_err.
+ */
+#ifndef ATLASPERF_AP_ERR_H
+#define ATLASPERF_AP_ERR_H
+
+enum ap_status {
+	AP_OK = 0,
+	AP_ENOMEM,  /* allocation failed */
+	AP_EINVAL,  /* bad argument or invalid configuration */
+	AP_EPARSE,  /* input is not what it should be (JSON, YAML, result) */
+	AP_EHTTP,   /* HTTP status or transport failure */
+	AP_EIO,     /* read/write/file system error */
+	AP_ERANGE,  /* a hard size cap was hit */
+	AP_ENOENT   /* a named thing does not exist */
+};
+
+/* Human-readable details of the last failure, owned by the caller. */
+struct ap_err {
+	char msg[256];
+};
+
+/* Static text for a status code; never NULL, never to be freed. */
+const char *ap_strerror(enum ap_status status);
+
+/*
+ * Formats a message into err (if err is not NULL) and returns status, so a
+ * failing path reads "return ap_err_set(err, AP_EPARSE, "...", ...);".
+ * The message is truncated to fit.
+ */
+enum ap_status ap_err_set(struct ap_err *err, enum ap_status status,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Empties err (may be NULL). */
+void ap_err_clear(struct ap_err *err);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* ap_err: status strings and the caller-owned error message buffer. */
+#include "atlasperf/ap_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *ap_strerror(enum ap_status status)
+{
+	switch (status) {
+	case AP_OK:
+		return "success";
+	case AP_ENOMEM:
+		return "out of memory";
+	case AP_EINVAL:
+		return "invalid argument";
+	case AP_EPARSE:
+		return "parse error";
+	case AP_EHTTP:
+		return "HTTP error";
+	case AP_EIO:
+		return "I/O error";
+	case AP_ERANGE:
+		return "size limit exceeded";
+	case AP_ENOENT:
+		return "not found";
+	}
+	return "unknown error";
+}
+
+enum ap_status ap_err_set(struct ap_err *err, enum ap_status status,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return status;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void ap_err_clear(struct ap_err *err)
+{
+	if (err != NULL)
+		err->msg[0] = '\0';
+}

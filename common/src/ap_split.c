@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* ap_split: bounded-memory framing of JSON arrays and JSON lines. */
+#include "atlasperf/ap_split.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void ap_split_init(struct ap_split *s, size_t max_record,
+		   const struct ap_split_cb *cb)
+{
+	memset(s, 0, sizeof(*s));
+	s->cb = *cb;
+	ap_buf_init(&s->rec, max_record ? max_record
+					: AP_SPLIT_DEFAULT_MAX_RECORD);
+	s->line = 1;
+}
+
+void ap_split_reset(struct ap_split *s)
+{
+	struct ap_split_cb cb = s->cb;
+	size_t cap = s->rec.cap;
+
+	ap_buf_reset(&s->rec);
+	ap_split_init(s, cap, &cb);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void end_record(struct ap_split *s)
+{
+	s->in_record = false;
+	s->scalar = false;
+	s->in_string = false;
+	s->escape = false;
+	s->oversize = false;
+	s->depth = 0;
+	ap_buf_clear(&s->rec);
+}
+
+static enum ap_status report(struct ap_split *s, const char *why)
+{
+	if (s->cb.bad == NULL)
+		return AP_OK;
+	return s->cb.bad(why, s->rec_line, s->cb.user);
+}
+
+/* Hands a finished record out, or reports it as oversized. */
+static enum ap_status deliver(struct ap_split *s)
+{
+	enum ap_status st;
+	char why[96];
+
+	if (s->oversize) {
+		snprintf(why, sizeof(why), "result larger than %zu bytes",
+			 s->rec.cap);
+		st = report(s, why);
+	} else {
+		st = s->cb.record(s->rec.data, s->rec.len, s->rec_line,
+				  s->cb.user);
+	}
+	end_record(s);
+	return st;
+}
+
+static enum ap_status store(struct ap_split *s, char c)
+{
+	enum ap_status st;
+
+	if (s->oversize)
+		return AP_OK;
+	st = ap_buf_addc(&s->rec, c);
+	if (st == AP_ERANGE) {
+		/* Keep scanning to find the record's end, but stop storing:
+		 * memory stays at the cap whatever the input. */
+		s->oversize = true;
+		ap_buf_reset(&s->rec);
+		return AP_OK;
+	}
+	return st;
+}
+
+static void start_record(struct ap_split *s, bool scalar)
+{
+	s->in_record = true;
+	s->scalar = scalar;
+	s->depth = scalar ? 0 : 1;
+	s->rec_line = s->line;
+}
+
+/* A byte between records. */
+static enum ap_status between(struct ap_split *s, char c)
+{
+	char why[64];
+
+	if (s->skip_line) {
+		if (c == '\n')
+			s->skip_line = false;
+		return AP_OK;
+	}
+	if (is_space(c) || c == ',')
+		return AP_OK;
+	if (c == '{' || (s->in_array && c == '[')) {
+		start_record(s, false);
+		return store(s, c);
+	}
+	if (!s->in_array && c == '[') {
+		s->in_array = true;
+		return AP_OK;
+	}
+	if (s->in_array && c == ']') {
+		s->in_array = false;
+		return AP_OK;
+	}
+	if (s->in_array) {
+		start_record(s, true);
+		if (c == '"')
+			s->in_string = true;
+		return store(s, c);
+	}
+	s->rec_line = s->line;
+	if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+		snprintf(why, sizeof(why),
+			 "unexpected '%c' where a result should start", c);
+	else
+		snprintf(why, sizeof(why),
+			 "unexpected byte 0x%02x where a result should start",
+			 (unsigned char)c);
+	s->skip_line = true;
+	return report(s, why);
+}
+
+/* A byte inside a record. */
+static enum ap_status inside(struct ap_split *s, char c)
+{
+	enum ap_status st;
+
+	if (s->in_string) {
+		if (c == '\n' && !s->in_array) {
+			end_record(s);
+			return report(s, "line ends inside a string "
+					 "(truncated result)");
+		}
+		st = store(s, c);
+		if (s->escape)
+			s->escape = false;
+		else if (c == '\\')
+			s->escape = true;
+		else if (c == '"')
+			s->in_string = false;
+		return st;
+	}
+	if (s->scalar) {
+		if (is_space(c) || c == ',' || c == ']') {
+			st = deliver(s);
+			if (c == ']')
+				s->in_array = false;
+			return st;
+		}
+		return store(s, c);
+	}
+	if (c == '\n' && !s->in_array) {
+		end_record(s);
+		return report(s, "line ends inside a result (truncated "
+				 "result)");
+	}
+	st = store(s, c);
+	if (st != AP_OK)
+		return st;
+	switch (c) {
+	case '"':
+		s->in_string = true;
+		break;
+	case '{':
+	case '[':
+		s->depth++;
+		break;
+	case '}':
+	case ']':
+		if (--s->depth == 0)
+			return deliver(s);
+		break;
+	default:
+		break;
+	}
+	return AP_OK;
+}
+
+enum ap_status ap_split_feed(struct ap_split *s, const char *data,
+			     size_t len)
+{
+	enum ap_status st = AP_OK;
+
+	for (size_t i = 0; i < len && st == AP_OK; i++) {
+		char c = data[i];
+
+		st = s->in_record ? inside(s, c) : between(s, c);
+		if (c == '\n')
+			s->line++;
+	}
+	s->bytes += len;
+	return st;
+}
+
+enum ap_status ap_split_finish(struct ap_split *s)
+{
+	if (!s->in_record)
+		return AP_OK;
+	if (s->scalar && !s->in_string)
+		return deliver(s);
+	end_record(s);
+	return report(s, "input ends inside a result (truncated result)");
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_convert: reads Atlas results (JSON array or JSON lines, detected per
+ * input) from files or stdin and writes line protocol to stdout, streaming:
+ * memory stays bounded by the largest single result, whatever the input
+ * size. A result that cannot be interpreted is skipped with one stderr line
+ * and counted; the exit status is 0 whenever the input could be read.
+ */
+#include "cmd_convert.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atlasperf/ap_buf.h"
+#include "atlasperf/ap_convert.h"
+#include "atlasperf/ap_lp.h"
+#include "atlasperf/ap_result.h"
+#include "atlasperf/ap_split.h"
+#include "log.h"
+
+#define READ_CHUNK (256 * 1024)
+/* Flush to stdout once this much line protocol is pending. */
+#define FLUSH_AT (256 * 1024)
+#define OUT_CAP (64u * 1024u * 1024u)
+#define MAX_TAGS 16
+
+struct convert_run {
+	struct ap_lp *lp;
+	struct ap_buf out;
+	struct ap_convert_opts opts;
+	struct ap_tag tags[MAX_TAGS];
+	size_t max_record;
+	const char *input; /* name for messages */
+	uint64_t results, skipped, points;
+	int write_errno; /* first stdout write error, 0 if none */
+};
+
+static const char USAGE[] =
+	"Usage: atlasperf convert [OPTIONS] [FILE ...]\n"
+	"\n"
+	"Converts RIPE Atlas results to InfluxDB line protocol on stdout.\n"
+	"Each FILE (or stdin when none is given, or for \"-\") holds a JSON\n"
+	"array of results, as the Atlas results API returns it, or one JSON\n"
+	"result per line, as the hourly dumps and format=txt do; the shape is\n"
+	"detected automatically. Memory use is bounded whatever the input size.\n"
+	"\n"
+	"Results that cannot be interpreted are skipped with one line on\n"
+	"stderr naming the measurement, probe, timestamp and reason; a summary\n"
+	"line at the end counts results read, skipped and points written.\n"
+	"\n"
+	"Options:\n"
+	"  --tag KEY=VALUE         add a tag to every point (repeatable)\n"
+	"  --hop-points            also emit atlas_traceroute_hop points\n"
+	"  --max-result-bytes N    skip single results larger than N bytes\n"
+	"                          (default 8388608)\n"
+	"  -q, --quiet             log errors only (no per-result warnings)\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Exit status: 0 when all input was read (even if results were skipped),\n"
+	"1 when an input could not be read or stdout could not be written,\n"
+	"2 for a usage error.\n";
+
+static void flush_out(struct convert_run *run)
+{
+	if (run->out.len == 0)
+		return;
+	if (run->write_errno == 0 &&
+	    fwrite(run->out.data, 1, run->out.len, stdout) != run->out.len)
+		run->write_errno = errno ? errno : EIO;
+	ap_buf_clear(&run->out);
+}
+
+static enum ap_status emit_point(const struct ap_metric *m, void *user)
+{
+	struct convert_run *run = user;
+	struct ap_err err;
+	enum ap_status st = ap_lp_encode(run->lp, m, &run->out, &err);
+
+	if (st != AP_OK)
+		log_msg(LOG_DEBUG, "point not encodable: %s", err.msg);
+	return st;
+}
+
+static void skip(struct convert_run *run, const struct ap_result_id *id,
+		 uint64_t line, const char *why)
+{
+	char msm[24] = "?", prb[24] = "?", ts[24] = "?";
+
+	run->skipped++;
+	if (id != NULL && id->msm_id >= 0)
+		snprintf(msm, sizeof(msm), "%" PRId64, id->msm_id);
+	if (id != NULL && id->prb_id >= 0)
+		snprintf(prb, sizeof(prb), "%" PRId64, id->prb_id);
+	if (id != NULL && id->timestamp >= 0)
+		snprintf(ts, sizeof(ts), "%" PRId64, id->timestamp);
+	log_msg(LOG_WARN,
+		"skipped result (msm %s, probe %s, timestamp %s) at %s line "
+		"%" PRIu64 ": %s",
+		msm, prb, ts, run->input, line, why);
+}
+
+static enum ap_status on_record(const char *data, size_t len, uint64_t line,
+				void *user)
+{
+	struct convert_run *run = user;
+	struct ap_result_id id;
+	struct ap_result *r = NULL;
+	struct ap_err err;
+	struct ap_sink sink = {emit_point, run};
+	size_t mark = run->out.len;
+	size_t before;
+	enum ap_status st;
+
+	run->results++;
+	st = ap_result_parse(data, len, &r, &id, &err);
+	if (st == AP_ENOMEM)
+		return st;
+	if (st != AP_OK) {
+		skip(run, &id, line, err.msg);
+		return AP_OK;
+	}
+	before = run->out.len;
+	st = ap_convert_result(r, &run->opts, &sink, &err);
+	if (st != AP_OK) {
+		/* All of a result's points or none of them. */
+		run->out.len = mark;
+		if (run->out.data != NULL)
+			run->out.data[mark] = '\0';
+		ap_result_free(r);
+		if (st == AP_ENOMEM)
+			return st;
+		skip(run, &id, line, err.msg);
+		return AP_OK;
+	}
+	for (size_t i = before; i < run->out.len; i++)
+		if (run->out.data[i] == '\n')
+			run->points++;
+	ap_result_free(r);
+	if (run->out.len >= FLUSH_AT)
+		flush_out(run);
+	return AP_OK;
+}
+
+static enum ap_status on_bad(const char *why, uint64_t line, void *user)
+{
+	struct convert_run *run = user;
+
+	run->results++;
+	skip(run, NULL, line, why);
+	return AP_OK;
+}
+
+/* Streams one input through the splitter. Returns 0, or 1 when it could
+ * not be opened or read. */
+static int convert_input(struct convert_run *run, const char *path)
+{
+	static const struct ap_split_cb cb_template = {on_record, on_bad, NULL};
+	struct ap_split_cb cb = cb_template;
+	struct ap_split split;
+	FILE *in = stdin;
+	char *chunk;
+	int rc = 0;
+	enum ap_status st = AP_OK;
+
+	run->input = path == NULL ? "stdin" : path;
+	if (path != NULL && strcmp(path, "-") != 0) {
+		in = fopen(path, "rb");
+		if (in == NULL) {
+			log_msg(LOG_ERROR, "cannot open %s: %s", path,
+				strerror(errno));
+			return 1;
+		}
+	}
+	chunk = malloc(READ_CHUNK);
+	if (chunk == NULL) {
+		log_msg(LOG_ERROR, "out of memory");
+		if (in != stdin)
+			fclose(in);
+		return 1;
+	}
+	cb.user = run;
+	ap_split_init(&split, run->max_record, &cb);
+	for (;;) {
+		size_t n = fread(chunk, 1, READ_CHUNK, in);
+
+		if (n > 0)
+			st = ap_split_feed(&split, chunk, n);
+		if (st != AP_OK || n < READ_CHUNK)
+			break;
+	}
+	if (st == AP_OK && ferror(in)) {
+		log_msg(LOG_ERROR, "error reading %s: %s", run->input,
+			strerror(errno));
+		rc = 1;
+	} else if (st == AP_OK) {
+		st = ap_split_finish(&split);
+	}
+	if (st != AP_OK) {
+		log_msg(LOG_ERROR, "%s: %s", run->input, ap_strerror(st));
+		rc = 1;
+	}
+	ap_split_reset(&split);
+	free(chunk);
+	if (in != stdin)
+		fclose(in);
+	flush_out(run);
+	return rc;
+}
+
+/* Parses the options; returns the index of the first input argument, or
+ * -1 (exit 0: help shown) or -2 (usage error, exit 2). */
+static int parse_options(struct convert_run *run, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			return i + 1;
+		if (a[0] != '-' || strcmp(a, "-") == 0)
+			break;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(USAGE, stdout);
+			return -1;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			log_set_level(LOG_ERROR);
+		} else if (strcmp(a, "--hop-points") == 0) {
+			run->opts.hop_points = true;
+		} else if (strcmp(a, "--tag") == 0 && i + 1 < argc) {
+			char *kv = argv[++i], *eq = strchr(kv, '=');
+
+			if (eq == NULL || eq == kv || eq[1] == '\0' ||
+			    run->opts.n_tags == MAX_TAGS) {
+				log_msg(LOG_ERROR, "--tag wants KEY=VALUE "
+					"(at most %d): '%s'", MAX_TAGS, kv);
+				return -2;
+			}
+			*eq = '\0';
+			run->tags[run->opts.n_tags].key = kv;
+			run->tags[run->opts.n_tags].value = eq + 1;
+			run->opts.n_tags++;
+		} else if (strcmp(a, "--max-result-bytes") == 0 &&
+			   i + 1 < argc) {
+			char *end;
+			unsigned long long v = strtoull(argv[++i], &end, 10);
+
+			if (*end != '\0' || v < 64 || v > (1ull << 31)) {
+				log_msg(LOG_ERROR, "--max-result-bytes wants "
+					"a number from 64 to 2147483648");
+				return -2;
+			}
+			run->max_record = (size_t)v;
+		} else {
+			log_msg(LOG_ERROR, "convert: unknown or incomplete "
+				"option '%s' (see atlasperf convert --help)",
+				a);
+			return -2;
+		}
+	}
+	return i;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	struct convert_run run;
+	struct ap_err err;
+	int first, rc = 0;
+
+	memset(&run, 0, sizeof(run));
+	ap_convert_opts_init(&run.opts);
+	run.opts.tags = run.tags;
+	first = parse_options(&run, argc, argv);
+	if (first == -1)
+		return 0;
+	if (first == -2)
+		return 2;
+	if (ap_lp_new(&run.lp, &err) != AP_OK) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
+	ap_buf_init(&run.out, OUT_CAP);
+	if (first >= argc) {
+		rc = convert_input(&run, NULL);
+	} else {
+		for (int i = first; i < argc; i++)
+			if (convert_input(&run, argv[i]) != 0)
+				rc = 1;
+	}
+	if (run.write_errno == 0 && fflush(stdout) != 0)
+		run.write_errno = errno ? errno : EIO;
+	if (run.write_errno != 0) {
+		log_msg(LOG_ERROR, "cannot write to stdout: %s",
+			strerror(run.write_errno));
+		rc = 1;
+	}
+	log_msg(rc == 0 ? LOG_INFO : LOG_ERROR,
+		"convert: %" PRIu64 " results read, %" PRIu64
+		" skipped, %" PRIu64 " points written",
+		run.results, run.skipped, run.points);
+	ap_buf_reset(&run.out);
+	ap_lp_free(run.lp);
+	return rc;
+}

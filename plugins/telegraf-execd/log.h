@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log: stderr logging for the atlasperf program, with the level prefixes
+ * Telegraf's execd input understands ("E! ", "W! ", "I! ", "D! "), so the
+ * same lines read well by hand and land at the right level in Telegraf.
+ * stdout is reserved for line protocol.
+ */
+#ifndef ATLASPERF_EXECD_LOG_H
+#define ATLASPERF_EXECD_LOG_H
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Messages above this level are dropped; set once from options. */
+void log_set_level(enum log_level level);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
