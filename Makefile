@@ -65,9 +65,9 @@ unit-tests: all $(UNIT_BIN) $(TOOL_BIN)
 check: deps
 	$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" unit-tests
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit-tests
 	$(MAKE) --no-print-directory fuzz-build
-	tests/run-tests build/asan
+	tests/run-tests build/asan build
 
 # The main job. For now: convert the bundled example results.
 run: deps all

@@ -36,18 +36,31 @@ void ap_metric_tag(struct ap_metric *m, const char *key, const char *value)
 	m->n_tags++;
 }
 
+/* Copies s into the scratch area; NULL (and overflow set) when full. */
+static const char *scratch_copy(struct ap_metric *m, const char *s)
+{
+	size_t len = strlen(s);
+	char *dst;
+
+	if (len >= sizeof(m->scratch) - m->scratch_used) {
+		m->overflow = true;
+		return NULL;
+	}
+	dst = m->scratch + m->scratch_used;
+	memcpy(dst, s, len + 1);
+	m->scratch_used += len + 1;
+	return dst;
+}
+
 void ap_metric_tag_int(struct ap_metric *m, const char *key, int64_t value)
 {
-	char *dst = m->scratch + m->scratch_used;
-	size_t room = sizeof(m->scratch) - m->scratch_used;
-	int n = snprintf(dst, room, "%" PRId64, value);
+	char num[24];
+	const char *v;
 
-	if (n < 0 || (size_t)n >= room) {
-		m->overflow = true;
-		return;
-	}
-	m->scratch_used += (size_t)n + 1;
-	ap_metric_tag(m, key, dst);
+	snprintf(num, sizeof(num), "%" PRId64, value);
+	v = scratch_copy(m, num);
+	if (v != NULL)
+		ap_metric_tag(m, key, v);
 }
 
 static struct ap_field *new_field(struct ap_metric *m, const char *key,
@@ -101,12 +114,43 @@ void ap_metric_string(struct ap_metric *m, const char *key, const char *value)
 		f->v.s = value;
 }
 
+void ap_metric_string_copy(struct ap_metric *m, const char *key,
+			   const char *value)
+{
+	if (value == NULL)
+		return;
+	value = scratch_copy(m, value);
+	if (value != NULL)
+		ap_metric_string(m, key, value);
+}
+
 void ap_metric_bool(struct ap_metric *m, const char *key, bool value)
 {
 	struct ap_field *f = new_field(m, key, AP_FIELD_BOOL);
 
 	if (f != NULL)
 		f->v.b = value;
+}
+
+void ap_metric_copy(struct ap_metric *dst, const struct ap_metric *src)
+{
+	const char *lo = src->scratch, *hi = src->scratch + sizeof(src->scratch);
+
+	*dst = *src;
+	for (size_t i = 0; i < dst->n_tags; i++) {
+		const char *v = src->tags[i].value;
+
+		/* Pointer comparison within one object is well defined. */
+		if (v >= lo && v < hi)
+			dst->tags[i].value = dst->scratch + (v - lo);
+	}
+	for (size_t i = 0; i < dst->n_fields; i++) {
+		const char *v = src->fields[i].v.s;
+
+		if (src->fields[i].type == AP_FIELD_STRING && v >= lo &&
+		    v < hi)
+			dst->fields[i].v.s = dst->scratch + (v - lo);
+	}
 }
 
 const struct ap_field *ap_metric_field(const struct ap_metric *m,

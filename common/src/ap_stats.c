@@ -19,6 +19,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double ap_stats_round6(double v)
+{
+	if (!isfinite(v))
+		return v;
+	return round(v * 1e6) / 1e6;
+}
+
 /* Insertion sort: Atlas arrays are a handful of packets, and this keeps
  * the sort allocation-free and stable; larger arrays go to qsort. */
 void ap_stats_sort(double *v, size_t n)

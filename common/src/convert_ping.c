@@ -54,15 +54,17 @@ enum ap_status convert_ping(const struct ap_result *r,
 	ap_metric_count(&m, "packets_transmitted", p->sent);
 	ap_metric_count(&m, "packets_received", p->rcvd);
 	ap_metric_float(&m, "percent_packet_loss",
-			ap_stats_loss_pct(p->sent, p->rcvd));
+			ap_stats_round6(ap_stats_loss_pct(p->sent, p->rcvd)));
 	ap_metric_float(&m, "minimum_response_ms", p->min_ms);
 	ap_metric_float(&m, "average_response_ms", p->avg_ms);
 	ap_metric_float(&m, "maximum_response_ms", p->max_ms);
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = rtts[i];
 	ap_metric_float(&m, "median_response_ms", ap_stats_median(sorted, n));
-	ap_metric_float(&m, "standard_deviation_ms", ap_stats_stddev(rtts, n));
-	ap_metric_float(&m, "jitter_ms", ap_stats_jitter(rtts, n));
+	ap_metric_float(&m, "standard_deviation_ms",
+			ap_stats_round6(ap_stats_stddev(rtts, n)));
+	ap_metric_float(&m, "jitter_ms",
+			ap_stats_round6(ap_stats_jitter(rtts, n)));
 	ap_metric_count(&m, "duplicates", p->dup);
 	ap_metric_count(&m, "ttl", first_reply_ttl(p));
 	ap_metric_count(&m, "packet_size", p->size);

@@ -249,7 +249,7 @@ enum ap_status convert_traceroute(const struct ap_result *r,
 				ap_stats_round3(rise));
 	}
 	if (t->n_hops > 0)
-		ap_metric_string(&m, "path_id", pid);
+		ap_metric_string_copy(&m, "path_id", pid);
 	if (t->endtime >= r->base.timestamp)
 		ap_metric_int(&m, "duration_s", t->endtime - r->base.timestamp);
 	ap_metric_int(&m, "result_code", convert_failure_code(r));

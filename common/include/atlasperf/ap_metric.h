@@ -37,7 +37,7 @@ struct ap_field {
 	union {
 		double f;       /* always finite */
 		int64_t i;
-		const char *s;  /* borrowed */
+		const char *s;  /* borrowed, or in scratch */
 		bool b;
 	} v;
 };
@@ -49,7 +49,7 @@ struct ap_metric {
 	struct ap_tag tags[AP_METRIC_MAX_TAGS];
 	size_t n_fields;
 	struct ap_field fields[AP_METRIC_MAX_FIELDS];
-	/* Storage for tag values the metric formats itself (numbers). */
+	/* Storage for values the metric formats or copies itself. */
 	size_t scratch_used;
 	char scratch[AP_METRIC_SCRATCH];
 	/* Sticky: set when a tag or field did not fit; the metric is then
@@ -83,8 +83,21 @@ void ap_metric_count(struct ap_metric *m, const char *key, int64_t value);
 /* Adds a string field; NULL is skipped. value is borrowed. */
 void ap_metric_string(struct ap_metric *m, const char *key, const char *value);
 
+/* Adds a string field whose value is copied into the metric's scratch
+ * area (for values the caller cannot keep alive); NULL is skipped. */
+void ap_metric_string_copy(struct ap_metric *m, const char *key,
+			   const char *value);
+
 /* Adds a boolean field. */
 void ap_metric_bool(struct ap_metric *m, const char *key, bool value);
+
+/*
+ * Copies src into dst so that dst's tag values and string fields that live
+ * in the metric's own scratch area point into dst's copy (a plain struct
+ * assignment would leave them pointing into src). Other strings stay
+ * borrowed.
+ */
+void ap_metric_copy(struct ap_metric *dst, const struct ap_metric *src);
 
 /* Looks a field up by key; NULL when absent. For tests and front-ends. */
 const struct ap_field *ap_metric_field(const struct ap_metric *m,

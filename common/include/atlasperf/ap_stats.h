@@ -13,6 +13,11 @@
 /* Rounds to 3 decimals (microseconds when v is in ms), as Sagan does. */
 double ap_stats_round3(double v);
 
+/* Rounds to 6 decimals (nanoseconds when v is in ms): derived figures
+ * such as a standard deviation carry no information beyond that, and
+ * binary noise like 0.8999999999999986 only confuses readers. */
+double ap_stats_round6(double v);
+
 /* Sorts v[0..n) ascending in place. */
 void ap_stats_sort(double *v, size_t n);
 

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for ap_split: framing of arrays and JSON lines. */
+#include "atlasperf/ap_split.h"
+#include "test.h"
+
+struct seen {
+	char recs[16][128];
+	uint64_t lines[16];
+	int n;
+	char bad[16][96];
+	uint64_t bad_lines[16];
+	int nbad;
+};
+
+static enum ap_status on_rec(const char *d, size_t len, uint64_t line,
+			     void *u)
+{
+	struct seen *s = u;
+
+	if (s->n < 16 && len < 128) {
+		memcpy(s->recs[s->n], d, len);
+		s->recs[s->n][len] = '\0';
+		s->lines[s->n] = line;
+	}
+	s->n++;
+	return AP_OK;
+}
+
+static enum ap_status on_bad(const char *why, uint64_t line, void *u)
+{
+	struct seen *s = u;
+
+	if (s->nbad < 16) {
+		snprintf(s->bad[s->nbad], sizeof(s->bad[0]), "%s", why);
+		s->bad_lines[s->nbad] = line;
+	}
+	s->nbad++;
+	return AP_OK;
+}
+
+/* Feeds text in chunks of step bytes (0 = all at once). */
+static void run(struct seen *s, const char *text, size_t step, size_t cap)
+{
+	struct ap_split_cb cb = {on_rec, on_bad, s};
+	struct ap_split sp;
+	size_t len = strlen(text);
+
+	memset(s, 0, sizeof(*s));
+	ap_split_init(&sp, cap, &cb);
+	if (step == 0)
+		step = len ? len : 1;
+	for (size_t i = 0; i < len; i += step)
+		ap_split_feed(&sp, text + i, len - i < step ? len - i : step);
+	ap_split_finish(&sp);
+	ap_split_reset(&sp);
+}
+
+static enum ap_status stop_cb(const char *d, size_t len, uint64_t line,
+			      void *u)
+{
+	(void)d;
+	(void)len;
+	(void)line;
+	++*(int *)u;
+	return AP_EIO;
+}
+
+int main(void)
+{
+	struct seen s;
+
+	/* JSON lines, with every chunking. */
+	for (size_t step = 0; step < 8; step++) {
+		run(&s, "{\"a\":1}\n{\"b\":\"}{\"}\n\n{\"c\":[1,{}]}\n", step,
+		    0);
+		CHECK(s.n == 3 && s.nbad == 0);
+		CHECK_STR(s.recs[1], "{\"b\":\"}{\"}");
+		CHECK_STR(s.recs[2], "{\"c\":[1,{}]}");
+		CHECK(s.lines[2] == 4);
+	}
+
+	/* A pretty-printed array, as the results API may send it. */
+	run(&s, "[\n  {\"a\": 1},\n  {\"b\": \"x\\\"]\"}\n]\n", 0, 0);
+	CHECK(s.n == 2 && s.nbad == 0);
+	CHECK_STR(s.recs[1], "{\"b\": \"x\\\"]\"}");
+	CHECK(s.lines[1] == 3);
+
+	/* Non-object elements are framed for the parser to reject. */
+	run(&s, "[1, \"x,y\", {\"ok\":true}, [2]]", 0, 0);
+	CHECK(s.n == 4);
+	CHECK_STR(s.recs[0], "1");
+	CHECK_STR(s.recs[1], "\"x,y\"");
+	CHECK_STR(s.recs[3], "[2]");
+
+	/* A truncated line is reported, and the next line still frames. */
+	run(&s, "{\"a\":1,\"b\":\n{\"c\":2}\n{\"s\":\"cut\n{\"d\":3}\n", 3, 0);
+	CHECK(s.n == 2 && s.nbad == 2);
+	CHECK_STR(s.recs[0], "{\"c\":2}");
+	CHECK_STR(s.recs[1], "{\"d\":3}");
+	CHECK(s.bad_lines[0] == 1 && s.bad_lines[1] == 3);
+	CHECK(strstr(s.bad[0], "truncated") != NULL);
+
+	/* Input that ends inside a result. */
+	run(&s, "[{\"a\":1},{\"b\":", 0, 0);
+	CHECK(s.n == 1 && s.nbad == 1);
+	CHECK(strstr(s.bad[0], "ends inside") != NULL);
+
+	/* Stray bytes skip to the end of their line only. */
+	run(&s, "garbage here\n{\"a\":1}\n\x01\x02\n{\"b\":2}", 0, 0);
+	CHECK(s.n == 2 && s.nbad == 2);
+	CHECK(strstr(s.bad[0], "unexpected 'g'") != NULL);
+	CHECK(strstr(s.bad[1], "0x01") != NULL);
+
+	/* Over the cap: reported with the size, memory stays bounded, and
+	 * the following record is intact. */
+	{
+		char big[400];
+
+		memset(big, 0, sizeof(big));
+		strcpy(big, "{\"s\":\"");
+		memset(big + 6, 'x', 300);
+		strcat(big, "\"}\n{\"ok\":1}\n");
+		run(&s, big, 7, 64);
+		CHECK(s.n == 1 && s.nbad == 1);
+		CHECK(strstr(s.bad[0], "larger than 64 bytes") != NULL);
+		CHECK_STR(s.recs[0], "{\"ok\":1}");
+	}
+
+	/* Empty and whitespace-only input give nothing. */
+	run(&s, "", 0, 0);
+	CHECK(s.n == 0 && s.nbad == 0);
+	run(&s, " \n\t\r\n", 0, 0);
+	CHECK(s.n == 0 && s.nbad == 0);
+
+	/* Two concatenated arrays. */
+	run(&s, "[{\"a\":1}][{\"b\":2}]", 0, 0);
+	CHECK(s.n == 2 && s.nbad == 0);
+
+	/* A callback's error stops the scan and is returned. */
+	{
+		int calls = 0;
+		struct ap_split_cb cb = {stop_cb, NULL, &calls};
+		struct ap_split sp;
+
+		ap_split_init(&sp, 0, &cb);
+		CHECK(ap_split_feed(&sp, "{}\n{}\n{}\n", 9) == AP_EIO);
+		CHECK(calls == 1);
+		ap_split_reset(&sp);
+	}
+	TEST_DONE();
+}
