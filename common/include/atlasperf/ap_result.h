@@ -106,10 +106,15 @@ struct ap_dns_response {
 	int64_t ancount, nscount, arcount; /* -1 unknown */
 	bool timeout;      /* error.timeout */
 	const char *error; /* other error text (error.getaddrinfo ...) */
+	bool answered;     /* carried a result object, rt or abuf: a reply */
 };
 
 struct ap_dns {
 	int64_t submax;    /* result.submax, -1 unknown */
+	int64_t subid;     /* top-level subid (firmware that reported each
+			    * resolver as its own result), -1 when absent */
+	bool timeout;      /* result-level error.timeout (no responses) */
+	const char *error; /* other result-level error text, or NULL */
 	size_t n_responses;
 	struct ap_dns_response *responses;
 };
@@ -133,6 +138,8 @@ struct ap_http {
 
 struct ap_ntp_packet {
 	double rtt_ms;     /* NaN for timeouts/errors */
+	double rtt_s;      /* rtt as Atlas reports it, in seconds; NaN
+			    * likewise (for Sagan-compatible rounding) */
 	double offset_ms;  /* NaN likewise */
 	bool timeout;
 	const char *error;
@@ -141,6 +148,7 @@ struct ap_ntp_packet {
 struct ap_ntp {
 	int64_t stratum;   /* -1 unknown */
 	double root_delay_ms, root_dispersion_ms; /* NaN unknown */
+	bool no_result;    /* `result` absent or not a list */
 	size_t n_packets;
 	struct ap_ntp_packet *packets;
 };
