@@ -8,6 +8,7 @@
 
 #include "cmd_check_config.h"
 #include "cmd_convert.h"
+#include "cmd_execd.h"
 #include "log.h"
 
 #ifndef AP_VERSION
@@ -23,6 +24,8 @@ static const char USAGE[] =
 	"Commands:\n"
 	"  convert [FILE ...]      convert saved results (JSON array or JSON\n"
 	"                          lines) to line protocol on stdout\n"
+	"  execd --config FILE     collect results continuously from the\n"
+	"                          Atlas API (for Telegraf's inputs.execd)\n"
 	"  check-config FILE       validate a configuration file and print a\n"
 	"                          summary\n"
 	"\n"
@@ -52,6 +55,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "convert") == 0)
 		return cmd_convert(argc - 1, argv + 1);
+	if (strcmp(cmd, "execd") == 0)
+		return cmd_execd(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
 	log_msg(LOG_ERROR, "unknown command '%s' (see atlasperf --help)", cmd);
