@@ -69,9 +69,12 @@ check: deps
 	$(MAKE) --no-print-directory fuzz-build
 	tests/run-tests build/asan build
 
-# The main job. For now: convert the bundled example results.
+# The main job: the collector on the example configuration (public
+# built-in measurements, no API key), printing line protocol until Ctrl-C.
+RUN_INTERVAL ?= 240s
 run: deps all
-	$(BUILD)/atlasperf convert examples/results-sample.jsonl
+	$(BUILD)/atlasperf execd --config examples/atlasperf.yaml \
+		--interval $(RUN_INTERVAL)
 
 bench: deps all $(BUILD)/tools/bench_gen $(BUILD)/tools/bench_jsonc
 	tests/bench/run-bench $(BUILD)
