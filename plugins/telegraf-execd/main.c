@@ -8,6 +8,7 @@
 
 #include "cmd_check_config.h"
 #include "cmd_convert.h"
+#include "cmd_cost.h"
 #include "cmd_execd.h"
 #include "log.h"
 
@@ -28,6 +29,8 @@ static const char USAGE[] =
 	"                          Atlas API (for Telegraf's inputs.execd)\n"
 	"  check-config FILE       validate a configuration file and print a\n"
 	"                          summary\n"
+	"  cost FILE [--json]      run the peering/transit cost model on a\n"
+	"                          YAML file of links and destinations\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help              show this help\n"
@@ -59,6 +62,8 @@ int main(int argc, char **argv)
 		return cmd_execd(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "cost") == 0)
+		return cmd_cost(argc - 1, argv + 1);
 	log_msg(LOG_ERROR, "unknown command '%s' (see atlasperf --help)", cmd);
 	return 2;
 }
