@@ -71,6 +71,7 @@ static void id_unique(struct id_set *s)
 /* Pass 1: one request's body goes to the spool and through the framer. */
 struct fetch_pass {
 	FILE *spool;
+	struct ap_result_parser *parser;
 	struct ap_split split;
 	struct id_set ids;
 	bool started;      /* first non-blank byte seen */
@@ -91,7 +92,8 @@ static enum ap_status pass1_record(const char *data, size_t len,
 	p->records++;
 	/* Only the probe id is wanted here; results that do not parse are
 	 * counted in pass 2, where they are skipped. */
-	if (ap_result_parse(data, len, &r, &id, NULL) == AP_ENOMEM)
+	if (ap_result_parse_with(p->parser, data, len, &r, &id, NULL) ==
+	    AP_ENOMEM)
 		return AP_ENOMEM;
 	ap_result_free(r);
 	if (id.prb_id >= 0)
@@ -190,6 +192,7 @@ static enum ap_status fetch_window(struct ap_fetch *f,
 
 /* Pass 2: convert the spooled results. */
 struct convert_pass {
+	struct ap_result_parser *parser;
 	const struct ap_poll_opts *o;
 	struct ap_msm_state *s;
 	const struct ap_sink *sink;
@@ -227,7 +230,7 @@ static enum ap_status pass2_record(const char *data, size_t len,
 
 	(void)line;
 	c->rep->results_read++;
-	st = ap_result_parse(data, len, &r, &id, &perr);
+	st = ap_result_parse_with(c->parser, data, len, &r, &id, &perr);
 	if (st == AP_ENOMEM)
 		return st;
 	if (st != AP_OK) {
@@ -336,7 +339,7 @@ enum ap_status ap_poll(struct ap_fetch *f, struct ap_msm_state *s,
 		       struct ap_poll_report *report, struct ap_err *err)
 {
 	struct fetch_pass p;
-	struct convert_pass c = {o, s, sink, report, err};
+	struct convert_pass c = {NULL, o, s, sink, report, err};
 	enum ap_status st = AP_OK;
 	int64_t window = o->max_window_s > 0 ? o->max_window_s : 3600;
 
@@ -344,9 +347,15 @@ enum ap_status ap_poll(struct ap_fetch *f, struct ap_msm_state *s,
 	report->retry_after_s = -1;
 	memset(&p, 0, sizeof(p));
 	poll_range(s, o, now, report);
+	st = ap_result_parser_new(&p.parser, err);
+	if (st != AP_OK)
+		return st;
+	c.parser = p.parser;
 	p.spool = tmpfile();
-	if (p.spool == NULL)
+	if (p.spool == NULL) {
+		ap_result_parser_free(p.parser);
 		return ap_err_set(err, AP_EIO, "cannot create a spool file");
+	}
 	for (int64_t a = report->start; a <= report->stop && st == AP_OK;
 	     a += window + 1) {
 		int64_t b = a + window;
@@ -377,6 +386,7 @@ enum ap_status ap_poll(struct ap_fetch *f, struct ap_msm_state *s,
 		st = convert_spool(p.spool, &c);
 	fclose(p.spool);
 	free(p.ids.v);
+	ap_result_parser_free(p.parser);
 	return st;
 }
 

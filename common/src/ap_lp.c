@@ -67,31 +67,49 @@ size_t ap_lp_format_double(struct ap_lp *lp, double v, char *dst, size_t n)
 static const char MEAS_SPECIAL[] = ", ";
 static const char KEY_SPECIAL[] = ",= ";
 
-/*
- * Writes a name, tag key, tag value or field key. A backslash that would
- * otherwise combine with the next written character (or end the token) is
- * doubled so the reader cannot mistake it for an escape.
- */
+/* Bytes that cannot be copied as they are in a name or key position. */
+static bool needs_care(unsigned char c, const char *special)
+{
+	return c < 0x20 || c == 0x7f || c == '\\' ||
+	       strchr(special, c) != NULL;
+}
+
+/* Writes a name, tag key, tag value or field key, escaping the position's
+ * special characters and replacing control characters. */
 static enum ap_status put_escaped(struct ap_buf *b, const char *s,
 				  const char *special)
 {
 	enum ap_status st = AP_OK;
+	const char *p = s;
 
-	for (const char *p = s; *p != '\0' && st == AP_OK; p++) {
-		unsigned char c = (unsigned char)*p;
+	while (*p != '\0' && st == AP_OK) {
+		const char *run = p;
+		unsigned char c;
 
+		/* Copy the common case, a run of ordinary bytes, at once. */
+		while (*p != '\0' && !needs_care((unsigned char)*p, special))
+			p++;
+		if (p > run)
+			st = ap_buf_add(b, run, (size_t)(p - run));
+		if (*p == '\0' || st != AP_OK)
+			break;
+		c = (unsigned char)*p;
 		if (c < 0x20 || c == 0x7f) {
 			st = ap_buf_addc(b, '?');
-		} else if (strchr(special, c) != NULL) {
+		} else if (c != '\\') {
 			st = ap_buf_addc(b, '\\');
 			if (st == AP_OK)
 				st = ap_buf_addc(b, (char)c);
-		} else if (c == '\\' && (p[1] == '\0' || p[1] == '\\' ||
-					 strchr(special, p[1]) != NULL)) {
+		} else if (p[1] == '\0' || p[1] == '\\' ||
+			   strchr(special, p[1]) != NULL) {
+			/* A backslash that would combine with the next
+			 * written character (or end the token) is doubled
+			 * so the reader cannot take it for an escape. */
 			st = ap_buf_add(b, "\\\\", 2);
 		} else {
 			st = ap_buf_addc(b, (char)c);
 		}
+		p++;
 	}
 	return st;
 }

@@ -50,26 +50,53 @@ void ap_result_free(struct ap_result *r)
 	free(r);
 }
 
-/* Parses exactly one JSON value spanning json[0..len), whitespace aside. */
-static enum ap_status parse_json(const char *json, size_t len,
-				 struct json_object **out, struct ap_err *err)
-{
+struct ap_result_parser {
 	struct json_tokener *tok;
+};
+
+enum ap_status ap_result_parser_new(struct ap_result_parser **out,
+				    struct ap_err *err)
+{
+	struct ap_result_parser *p;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return ap_err_set(err, AP_ENOMEM, "out of memory");
+	p->tok = json_tokener_new_ex(MAX_JSON_DEPTH);
+	if (p->tok == NULL) {
+		free(p);
+		return ap_err_set(err, AP_ENOMEM, "out of memory");
+	}
+	*out = p;
+	return AP_OK;
+}
+
+void ap_result_parser_free(struct ap_result_parser *p)
+{
+	if (p == NULL)
+		return;
+	json_tokener_free(p->tok);
+	free(p);
+}
+
+/* Parses exactly one JSON value spanning json[0..len), whitespace aside. */
+static enum ap_status parse_json(struct json_tokener *tok, const char *json,
+				 size_t len, struct json_object **out,
+				 struct ap_err *err)
+{
 	struct json_object *o;
 	size_t end;
 
 	*out = NULL;
 	if (len > (size_t)INT32_MAX)
 		return ap_err_set(err, AP_EPARSE, "result too large");
-	tok = json_tokener_new_ex(MAX_JSON_DEPTH);
-	if (tok == NULL)
-		return ap_err_set(err, AP_ENOMEM, "out of memory");
+	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, json, (int)len);
 	if (o == NULL) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		size_t at = json_tokener_get_parse_end(tok);
 
-		json_tokener_free(tok);
 		if (e == json_tokener_continue)
 			return ap_err_set(err, AP_EPARSE, "truncated JSON");
 		return ap_err_set(err, AP_EPARSE,
@@ -77,7 +104,6 @@ static enum ap_status parse_json(const char *json, size_t len,
 				  json_tokener_error_desc(e));
 	}
 	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
 	while (end < len && (json[end] == ' ' || json[end] == '\t' ||
 			     json[end] == '\r' || json[end] == '\n'))
 		end++;
@@ -192,6 +218,26 @@ enum ap_status ap_result_parse(const char *json, size_t len,
 			       struct ap_result **out, struct ap_result_id *id,
 			       struct ap_err *err)
 {
+	struct ap_result_parser *p;
+	enum ap_status st;
+
+	*out = NULL;
+	if (id != NULL)
+		id->msm_id = id->prb_id = id->timestamp = -1;
+	st = ap_result_parser_new(&p, err);
+	if (st != AP_OK)
+		return st;
+	st = ap_result_parse_with(p, json, len, out, id, err);
+	ap_result_parser_free(p);
+	return st;
+}
+
+enum ap_status ap_result_parse_with(struct ap_result_parser *p,
+				    const char *json, size_t len,
+				    struct ap_result **out,
+				    struct ap_result_id *id,
+				    struct ap_err *err)
+{
 	struct ap_result_id local_id = {-1, -1, -1};
 	struct ap_result *r = NULL;
 	struct json_object *o;
@@ -201,7 +247,7 @@ enum ap_status ap_result_parse(const char *json, size_t len,
 	if (id == NULL)
 		id = &local_id;
 	id->msm_id = id->prb_id = id->timestamp = -1;
-	st = parse_json(json, len, &o, err);
+	st = parse_json(p->tok, json, len, &o, err);
 	if (st != AP_OK)
 		return st;
 	if (!json_object_is_type(o, json_type_object)) {

@@ -188,14 +188,65 @@ static enum ap_status inside(struct ap_split *s, char c)
 	return AP_OK;
 }
 
+/* Bytes that need the state machine inside a record: everything else is
+ * copied in bulk. */
+static bool plain_in_string(char c)
+{
+	return c != '"' && c != '\\' && c != '\n';
+}
+
+static bool plain_in_object(char c)
+{
+	return c != '"' && c != '{' && c != '}' && c != '[' && c != ']' &&
+	       c != '\n';
+}
+
+/*
+ * Length of the run of plain bytes at data[0..len) in the current state,
+ * which can be stored without looking at them one by one. Escapes and
+ * bare scalars go through the byte-wise path.
+ */
+static size_t plain_run(const struct ap_split *s, const char *data,
+			size_t len)
+{
+	size_t n = 0;
+
+	if (!s->in_record || s->scalar || s->escape || s->skip_line)
+		return 0;
+	if (s->in_string)
+		while (n < len && plain_in_string(data[n]))
+			n++;
+	else
+		while (n < len && plain_in_object(data[n]))
+			n++;
+	return n;
+}
+
 enum ap_status ap_split_feed(struct ap_split *s, const char *data,
 			     size_t len)
 {
 	enum ap_status st = AP_OK;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len && st == AP_OK; i++) {
-		char c = data[i];
+	while (i < len && st == AP_OK) {
+		size_t run = plain_run(s, data + i, len - i);
+		char c;
 
+		if (run > 0) {
+			if (!s->oversize) {
+				st = ap_buf_add(&s->rec, data + i, run);
+				if (st == AP_ERANGE) {
+					/* as store(): keep scanning, stop
+					 * storing */
+					s->oversize = true;
+					ap_buf_reset(&s->rec);
+					st = AP_OK;
+				}
+			}
+			i += run;
+			continue;
+		}
+		c = data[i++];
 		st = s->in_record ? inside(s, c) : between(s, c);
 		if (c == '\n')
 			s->line++;

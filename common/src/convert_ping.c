@@ -39,12 +39,20 @@ static int64_t first_reply_ttl(const struct ap_ping *p)
 	return -1;
 }
 
+double convert_ping_median_ms(const struct ap_ping *p)
+{
+	double rtts[MAX_RTTS];
+	size_t n = reply_rtts(p, rtts);
+
+	return ap_stats_round6(ap_stats_median(rtts, n));
+}
+
 enum ap_status convert_ping(const struct ap_result *r,
 			    const struct ap_convert_opts *opts,
 			    const struct ap_sink *sink, struct ap_err *err)
 {
 	const struct ap_ping *p = &r->u.ping;
-	double rtts[MAX_RTTS], sorted[MAX_RTTS];
+	double rtts[MAX_RTTS];
 	size_t n = reply_rtts(p, rtts);
 	struct ap_metric m;
 	int code = convert_failure_code(r);
@@ -58,9 +66,7 @@ enum ap_status convert_ping(const struct ap_result *r,
 	ap_metric_float(&m, "minimum_response_ms", p->min_ms);
 	ap_metric_float(&m, "average_response_ms", p->avg_ms);
 	ap_metric_float(&m, "maximum_response_ms", p->max_ms);
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = rtts[i];
-	ap_metric_float(&m, "median_response_ms", ap_stats_median(sorted, n));
+	ap_metric_float(&m, "median_response_ms", convert_ping_median_ms(p));
 	ap_metric_float(&m, "standard_deviation_ms",
 			ap_stats_round6(ap_stats_stddev(rtts, n)));
 	ap_metric_float(&m, "jitter_ms",
@@ -68,6 +74,7 @@ enum ap_status convert_ping(const struct ap_result *r,
 	ap_metric_count(&m, "duplicates", p->dup);
 	ap_metric_count(&m, "ttl", first_reply_ttl(p));
 	ap_metric_count(&m, "packet_size", p->size);
+	convert_inflation(&m, opts, p->min_ms);
 	/* A probe that sent nothing without saying why still failed. */
 	if (code == 0 && p->sent == 0 && n == 0)
 		code = 2;

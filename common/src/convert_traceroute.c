@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "atlasperf/ap_stats.h"
@@ -38,7 +39,9 @@ static double hop_median(const struct ap_trace_hop *h, const char *from)
 			continue;
 		v[n++] = ap_stats_round3(rp->rtt_ms);
 	}
-	return ap_stats_median(v, n);
+	/* The mean of two middle values carries binary noise past the
+	 * 4th decimal; 6 decimals keep every real digit. */
+	return ap_stats_round6(ap_stats_median(v, n));
 }
 
 /* Minimum RTT of the replies that measure forwarding: no late, dup, err
@@ -162,6 +165,25 @@ static bool destination_responded(const struct ap_trace_hop *last,
 	return false;
 }
 
+/* Minimum RTT of the last hop's replies from dst (late and duplicate
+ * replies left out); NaN when none. */
+static double destination_min(const struct ap_trace_hop *last,
+			      const char *dst)
+{
+	double m = NAN;
+
+	for (size_t i = 0; i < last->n_replies; i++) {
+		const struct ap_trace_reply *rp = &last->replies[i];
+
+		if (!has_rtt(rp) || rp->dup || rp->from == NULL ||
+		    strcmp(rp->from, dst) != 0)
+			continue;
+		if (isnan(m) || rp->rtt_ms < m)
+			m = rp->rtt_ms;
+	}
+	return m;
+}
+
 static bool last_hop_success(const struct ap_trace_hop *last)
 {
 	if (last == NULL)
@@ -199,6 +221,7 @@ static enum ap_status emit_hops(const struct ap_result *r,
 		convert_begin(&m, "atlas_traceroute_hop", r, opts);
 		ap_metric_tag(&m, "proto", r->base.proto);
 		ap_metric_tag(&m, "link", opts->link);
+		ap_metric_tag(&m, "ixp", opts->ixp);
 		ap_metric_tag_int(&m, "hop", hop_number(t, i));
 		ap_metric_tag(&m, "hop_addr", addr);
 		ap_metric_float(&m, "rtt_ms", hop_median(h, NULL));
@@ -236,6 +259,7 @@ enum ap_status convert_traceroute(const struct ap_result *r,
 	convert_begin(&m, "atlas_traceroute", r, opts);
 	ap_metric_tag(&m, "proto", r->base.proto);
 	ap_metric_tag(&m, "link", opts->link);
+	ap_metric_tag(&m, "ixp", opts->ixp);
 	ap_metric_int(&m, "hop_count", (int64_t)t->n_hops);
 	ap_metric_int(&m, "destination_responded", responded ? 1 : 0);
 	ap_metric_float(&m, "last_rtt_ms", last_rtt);
@@ -252,9 +276,34 @@ enum ap_status convert_traceroute(const struct ap_result *r,
 		ap_metric_string_copy(&m, "path_id", pid);
 	if (t->endtime >= r->base.timestamp)
 		ap_metric_int(&m, "duration_s", t->endtime - r->base.timestamp);
+	if (responded)
+		convert_inflation(&m, opts, destination_min(last, dst));
 	ap_metric_int(&m, "result_code", convert_failure_code(r));
 	st = convert_emit(&m, sink, err);
 	if (st != AP_OK || !opts->hop_points)
 		return st;
 	return emit_hops(r, opts, sink, err);
+}
+
+void convert_trace_figures(const struct ap_result *r, const char *link,
+			   struct convert_trace_figures *f)
+{
+	const struct ap_traceroute *t = &r->u.traceroute;
+	const struct ap_trace_hop *last =
+		t->n_hops > 0 ? &t->hops[t->n_hops - 1] : NULL;
+	const char *dst = r->base.dst_addr;
+	char pid[24];
+
+	f->responded = destination_responded(last, dst);
+	f->dest_rtt_ms = f->responded ? hop_median(last, dst) : NAN;
+	f->last_rtt_ms = NAN;
+	for (size_t i = t->n_hops; i > 0 && isnan(f->last_rtt_ms); i--)
+		f->last_rtt_ms = hop_median(&t->hops[i - 1], NULL);
+	f->has_path = t->n_hops > 0;
+	f->path_hash = 0;
+	if (f->has_path) {
+		/* The very value path_id prints, read back. */
+		path_id(t, link, pid, sizeof(pid));
+		f->path_hash = (uint64_t)strtoull(pid, NULL, 16);
+	}
 }

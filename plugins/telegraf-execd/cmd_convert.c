@@ -15,8 +15,11 @@
 #include <string.h>
 
 #include "atlasperf/ap_buf.h"
+#include "atlasperf/ap_config.h"
 #include "atlasperf/ap_convert.h"
 #include "atlasperf/ap_lp.h"
+#include "atlasperf/ap_path.h"
+#include "atlasperf/ap_probe.h"
 #include "atlasperf/ap_result.h"
 #include "atlasperf/ap_split.h"
 #include "log.h"
@@ -29,9 +32,16 @@
 
 struct convert_run {
 	struct ap_lp *lp;
+	struct ap_result_parser *parser;
 	struct ap_buf out;
 	struct ap_convert_opts opts;
 	struct ap_tag tags[MAX_TAGS];
+	/* --config: per-measurement tags and target, the collector's probe
+	 * metadata cache, exit-link / IXP classification. NULL without. */
+	const char *config_path;
+	struct ap_config *cfg;
+	struct ap_path_table *paths;
+	struct ap_probe_cache *probes;
 	size_t max_record;
 	const char *input; /* name for messages */
 	uint64_t results, skipped, points;
@@ -53,6 +63,14 @@ static const char USAGE[] =
 	"\n"
 	"Options:\n"
 	"  --tag KEY=VALUE         add a tag to every point (repeatable)\n"
+	"  --config FILE           use the atlasperf YAML configuration: each\n"
+	"                          measurement's tags, hop_points and target\n"
+	"                          coordinates; the link (and IXP) each\n"
+	"                          traceroute left by, from links[].prefixes\n"
+	"                          and ixp_prefixes_file; probe ASN, country\n"
+	"                          and coordinates from STATE_DIR/probes.cache\n"
+	"                          when the collector has written one. --tag\n"
+	"                          wins over a configured tag of the same key\n"
 	"  --hop-points            also emit atlas_traceroute_hop points\n"
 	"  --max-result-bytes N    skip single results larger than N bytes\n"
 	"                          (default 8388608)\n"
@@ -60,7 +78,8 @@ static const char USAGE[] =
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit status: 0 when all input was read (even if results were skipped),\n"
-	"1 when an input could not be read or stdout could not be written,\n"
+	"1 when an input (or the --config file, or a file it names) could not\n"
+	"be read or stdout could not be written,\n"
 	"2 for a usage error.\n";
 
 static void flush_out(struct convert_run *run)
@@ -102,6 +121,57 @@ static void skip(struct convert_run *run, const struct ap_result_id *id,
 		msm, prb, ts, run->input, line, why);
 }
 
+/*
+ * With --config: o (a copy of run->opts) gets the measurement's tags
+ * (before the --tag ones, so those win), hop_points and target, the probe's
+ * metadata from the cache, and a traceroute's exit link and IXP. tags
+ * (room for MAX_TAGS + AP_METRIC_MAX_TAGS) and asn (24 bytes) back the
+ * strings o points to; both live as long as o.
+ */
+static enum ap_status config_opts(const struct convert_run *run,
+				  const struct ap_result *r,
+				  struct ap_convert_opts *o, struct ap_tag *tags,
+				  char *asn)
+{
+	const struct ap_config_msm *m =
+		ap_config_find_msm(run->cfg, r->base.msm_id);
+	const struct ap_probe_info *pi =
+		ap_probe_cache_get(run->probes, r->base.prb_id);
+	size_t n = 0;
+
+	if (m != NULL) {
+		for (size_t i = 0; i < m->n_tags && n < AP_METRIC_MAX_TAGS;
+		     i++) {
+			tags[n].key = m->tags[i].key;
+			tags[n].value = m->tags[i].value;
+			n++;
+		}
+		if (m->hop_points)
+			o->hop_points = true;
+		if (m->has_target) {
+			o->target_lat = m->target_lat;
+			o->target_lon = m->target_lon;
+		}
+	}
+	for (size_t i = 0; i < run->opts.n_tags; i++)
+		tags[n++] = run->tags[i];
+	o->tags = tags;
+	o->n_tags = n;
+	if (pi != NULL && pi->known) {
+		int64_t a = ap_probe_asn(pi, r->base.af);
+
+		if (a >= 0) {
+			snprintf(asn, 24, "%" PRId64, a);
+			o->probe_asn = asn;
+		}
+		if (pi->cc[0] != '\0')
+			o->probe_cc = pi->cc;
+		o->probe_lat = pi->lat;
+		o->probe_lon = pi->lon;
+	}
+	return ap_path_apply(run->paths, r, o, NULL);
+}
+
 static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 				void *user)
 {
@@ -115,7 +185,7 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 	enum ap_status st;
 
 	run->results++;
-	st = ap_result_parse(data, len, &r, &id, &err);
+	st = ap_result_parse_with(run->parser, data, len, &r, &id, &err);
 	if (st == AP_ENOMEM)
 		return st;
 	if (st != AP_OK) {
@@ -123,7 +193,20 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 		return AP_OK;
 	}
 	before = run->out.len;
-	st = ap_convert_result(r, &run->opts, &sink, &err);
+	if (run->cfg != NULL) {
+		struct ap_convert_opts o = run->opts;
+		struct ap_tag tags[MAX_TAGS + AP_METRIC_MAX_TAGS];
+		char asn[24];
+
+		st = config_opts(run, r, &o, tags, asn);
+		if (st == AP_OK)
+			st = ap_convert_result(r, &o, &sink, &err);
+		else
+			ap_err_set(&err, st, "path analysis: %s",
+				   ap_strerror(st));
+	} else {
+		st = ap_convert_result(r, &run->opts, &sink, &err);
+	}
 	if (st != AP_OK) {
 		/* All of a result's points or none of them. */
 		run->out.len = mark;
@@ -230,6 +313,8 @@ static int parse_options(struct convert_run *run, int argc, char **argv)
 			log_set_level(LOG_ERROR);
 		} else if (strcmp(a, "--hop-points") == 0) {
 			run->opts.hop_points = true;
+		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+			run->config_path = argv[++i];
 		} else if (strcmp(a, "--tag") == 0 && i + 1 < argc) {
 			char *kv = argv[++i], *eq = strchr(kv, '=');
 
@@ -264,6 +349,56 @@ static int parse_options(struct convert_run *run, int argc, char **argv)
 	return i;
 }
 
+static void free_config(struct convert_run *run)
+{
+	ap_probe_cache_free(run->probes);
+	ap_path_table_free(run->paths);
+	ap_config_free(run->cfg);
+	run->probes = NULL;
+	run->paths = NULL;
+	run->cfg = NULL;
+}
+
+/* --config FILE: the configuration, its path table (links and IXP
+ * prefixes) and, read-only, the collector's probe cache. Returns 0, or 1
+ * after logging why (the caller frees what was loaded). */
+static int load_config(struct convert_run *run)
+{
+	struct ap_err err;
+	char path[4096];
+	enum ap_status st;
+	int n;
+
+	if (ap_config_load_file(run->config_path, &run->cfg, &err) != AP_OK ||
+	    ap_path_table_new(&run->paths, run->cfg, &err) != AP_OK) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
+	n = snprintf(path, sizeof(path), "%s/probes.cache",
+		     run->cfg->state_dir);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		log_msg(LOG_ERROR, "state_dir is too long");
+		return 1;
+	}
+	/* Never saved here: refreshing it is the collector's job. */
+	st = ap_probe_cache_new(&run->probes, path,
+				run->cfg->probe_cache_ttl_s, &err);
+	if (st != AP_OK && run->probes == NULL) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
+	if (st != AP_OK)
+		log_msg(LOG_WARN, "%s; converting without probe metadata",
+			err.msg);
+	log_msg(LOG_DEBUG,
+		"convert: %zu link prefixes, %zu IXP prefixes, %zu cached "
+		"probes",
+		ap_path_table_link_prefixes(run->paths),
+		ap_path_table_ixp_prefixes(run->paths),
+		ap_probe_cache_count(run->probes));
+	return 0;
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct convert_run run;
@@ -278,8 +413,15 @@ int cmd_convert(int argc, char **argv)
 		return 0;
 	if (first == -2)
 		return 2;
-	if (ap_lp_new(&run.lp, &err) != AP_OK) {
+	if (run.config_path != NULL && load_config(&run) != 0) {
+		free_config(&run);
+		return 1;
+	}
+	if (ap_lp_new(&run.lp, &err) != AP_OK ||
+	    ap_result_parser_new(&run.parser, &err) != AP_OK) {
 		log_msg(LOG_ERROR, "%s", err.msg);
+		ap_lp_free(run.lp);
+		free_config(&run);
 		return 1;
 	}
 	ap_buf_init(&run.out, OUT_CAP);
@@ -302,6 +444,8 @@ int cmd_convert(int argc, char **argv)
 		" skipped, %" PRIu64 " points written",
 		run.results, run.skipped, run.points);
 	ap_buf_reset(&run.out);
+	ap_result_parser_free(run.parser);
 	ap_lp_free(run.lp);
+	free_config(&run);
 	return rc;
 }

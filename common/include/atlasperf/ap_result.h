@@ -196,6 +196,23 @@ enum ap_status ap_result_parse(const char *json, size_t len,
 			       struct ap_result **out, struct ap_result_id *id,
 			       struct ap_err *err);
 
+/*
+ * A reusable parser: holds the JSON tokenizer so that converting many
+ * results does not allocate and free one per result. Used by one thread
+ * at a time. Free with ap_result_parser_free (NULL is fine).
+ */
+struct ap_result_parser;
+enum ap_status ap_result_parser_new(struct ap_result_parser **out,
+				    struct ap_err *err);
+void ap_result_parser_free(struct ap_result_parser *p);
+
+/* As ap_result_parse, with a reusable parser. */
+enum ap_status ap_result_parse_with(struct ap_result_parser *p,
+				    const char *json, size_t len,
+				    struct ap_result **out,
+				    struct ap_result_id *id,
+				    struct ap_err *err);
+
 /* Frees a result and everything it owns; NULL is fine. */
 void ap_result_free(struct ap_result *r);
 
