@@ -556,7 +556,8 @@ static int name_cmp(const void *a, const void *b)
 /* True if name is in names[n], sorted with name_cmp. O(log n). */
 static bool has_name(const char *const *names, size_t n, const char *name)
 {
-	return name != NULL &&
+	/* bsearch wants a valid array even for n == 0 (no links). */
+	return name != NULL && n > 0 &&
 	       bsearch(&name, names, n, sizeof(*names), name_cmp) != NULL;
 }
 

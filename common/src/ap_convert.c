@@ -2,6 +2,10 @@
 /* ap_convert: base tags shared by every point, and per-type dispatch. */
 #include "atlasperf/ap_convert.h"
 
+#include <math.h>
+
+#include "atlasperf/ap_path.h"
+#include "atlasperf/ap_stats.h"
 #include "convert_int.h"
 
 void ap_convert_opts_init(struct ap_convert_opts *o)
@@ -11,6 +15,11 @@ void ap_convert_opts_init(struct ap_convert_opts *o)
 	o->probe_asn = NULL;
 	o->probe_cc = NULL;
 	o->link = NULL;
+	o->ixp = NULL;
+	o->probe_lat = NAN;
+	o->probe_lon = NAN;
+	o->target_lat = NAN;
+	o->target_lon = NAN;
 	o->hop_points = false;
 	o->bottleneck_min_ms = 10.0;
 	o->bottleneck_persist = 0.8;
@@ -41,7 +50,29 @@ enum ap_status convert_emit(const struct ap_metric *m,
 		return ap_err_set(err, AP_EINVAL,
 				  "%s: more tags or fields than a point holds",
 				  m->name);
-	return sink->emit(m, sink->user);
+	enum ap_status st;
+
+	st = sink->emit(m, sink->user);
+	if (st != AP_OK)
+		return ap_err_set(err, st, "%s: point not accepted by the "
+				  "output (%s)", m->name, ap_strerror(st));
+	return AP_OK;
+}
+
+void convert_inflation(struct ap_metric *m,
+		       const struct ap_convert_opts *opts, double min_rtt_ms)
+{
+	double bound, ratio;
+	bool flagged;
+
+	if (ap_path_inflation(min_rtt_ms, opts->probe_lat, opts->probe_lon,
+			      opts->target_lat, opts->target_lon, &ratio,
+			      &flagged) != AP_OK)
+		return;
+	bound = ap_path_fibre_rtt_ms(opts->probe_lat, opts->probe_lon,
+				     opts->target_lat, opts->target_lon);
+	ap_metric_float(m, "min_rtt_fibre_ms", ap_stats_round6(bound));
+	ap_metric_float(m, "rtt_inflation", ap_stats_round6(ratio));
 }
 
 int convert_failure_code(const struct ap_result *r)

@@ -5,12 +5,17 @@
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Longest string field value InfluxDB accepts is 64 KiB. */
 #define LP_MAX_STRING 65535
+/* A series key (name and tags) over 64 KiB is refused by InfluxDB 1.x;
+ * tag values are cut at this many bytes (on a UTF-8 boundary), which
+ * keeps any point of at most AP_METRIC_MAX_TAGS tags well below it. */
+#define LP_MAX_TAG_VALUE 1024
 
 struct ap_lp {
 	locale_t c_locale; /* used for number formatting only */
@@ -74,24 +79,44 @@ static bool needs_care(unsigned char c, const char *special)
 	       strchr(special, c) != NULL;
 }
 
-/* Writes a name, tag key, tag value or field key, escaping the position's
- * special characters and replacing control characters. */
+/* Length of s cut to at most max bytes without splitting a UTF-8
+ * sequence. */
+static size_t cut_utf8(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/*
+ * Writes a name, tag key, tag value or field key: at most max bytes of
+ * s, the position's special characters escaped, control characters
+ * replaced. InfluxDB 1.x has no way to write a backslash that ends a token
+ * or precedes an escaped character (it refuses the first and keeps "\\"
+ * as two), so such a backslash is written as '?'; any other backslash is
+ * literal.
+ */
 static enum ap_status put_escaped(struct ap_buf *b, const char *s,
-				  const char *special)
+				  const char *special, size_t max)
 {
 	enum ap_status st = AP_OK;
-	const char *p = s;
+	const char *p = s, *end = s + cut_utf8(s, max);
 
-	while (*p != '\0' && st == AP_OK) {
+	while (p < end && st == AP_OK) {
 		const char *run = p;
 		unsigned char c;
 
 		/* Copy the common case, a run of ordinary bytes, at once. */
-		while (*p != '\0' && !needs_care((unsigned char)*p, special))
+		while (p < end && !needs_care((unsigned char)*p, special))
 			p++;
 		if (p > run)
 			st = ap_buf_add(b, run, (size_t)(p - run));
-		if (*p == '\0' || st != AP_OK)
+		if (p == end || st != AP_OK)
 			break;
 		c = (unsigned char)*p;
 		if (c < 0x20 || c == 0x7f) {
@@ -100,12 +125,9 @@ static enum ap_status put_escaped(struct ap_buf *b, const char *s,
 			st = ap_buf_addc(b, '\\');
 			if (st == AP_OK)
 				st = ap_buf_addc(b, (char)c);
-		} else if (p[1] == '\0' || p[1] == '\\' ||
+		} else if (p + 1 == end || p[1] == '\\' ||
 			   strchr(special, p[1]) != NULL) {
-			/* A backslash that would combine with the next
-			 * written character (or end the token) is doubled
-			 * so the reader cannot take it for an escape. */
-			st = ap_buf_add(b, "\\\\", 2);
+			st = ap_buf_addc(b, '?');
 		} else {
 			st = ap_buf_addc(b, (char)c);
 		}
@@ -185,23 +207,25 @@ static enum ap_status encode(struct ap_lp *lp, const struct ap_metric *m,
 	size_t idx[AP_METRIC_MAX_TAGS];
 	enum ap_status st;
 
-	st = put_escaped(b, m->name, MEAS_SPECIAL);
+	st = put_escaped(b, m->name, MEAS_SPECIAL, SIZE_MAX);
 	sort_tags(m, idx);
 	for (size_t i = 0; i < m->n_tags && st == AP_OK; i++) {
 		const struct ap_tag *t = &m->tags[idx[i]];
 
 		st = ap_buf_addc(b, ',');
 		if (st == AP_OK)
-			st = put_escaped(b, t->key, KEY_SPECIAL);
+			st = put_escaped(b, t->key, KEY_SPECIAL, SIZE_MAX);
 		if (st == AP_OK)
 			st = ap_buf_addc(b, '=');
 		if (st == AP_OK)
-			st = put_escaped(b, t->value, KEY_SPECIAL);
+			st = put_escaped(b, t->value, KEY_SPECIAL,
+					 LP_MAX_TAG_VALUE);
 	}
 	for (size_t i = 0; i < m->n_fields && st == AP_OK; i++) {
 		st = ap_buf_addc(b, i == 0 ? ' ' : ',');
 		if (st == AP_OK)
-			st = put_escaped(b, m->fields[i].key, KEY_SPECIAL);
+			st = put_escaped(b, m->fields[i].key, KEY_SPECIAL,
+					 SIZE_MAX);
 		if (st == AP_OK)
 			st = ap_buf_addc(b, '=');
 		if (st == AP_OK)

@@ -91,6 +91,17 @@ static enum ap_status parse_json(struct json_tokener *tok, const char *json,
 	*out = NULL;
 	if (len > (size_t)INT32_MAX)
 		return ap_err_set(err, AP_EPARSE, "result too large");
+	/* A result is an object. Saying so up front also spares json-c a
+	 * bare number, which it would call incomplete ("1" may go on). */
+	for (size_t i = 0; i < len; i++) {
+		if (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' ||
+		    json[i] == '\n')
+			continue;
+		if (json[i] != '{')
+			return ap_err_set(err, AP_EPARSE,
+					  "result is not a JSON object");
+		break;
+	}
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, json, (int)len);
 	if (o == NULL) {

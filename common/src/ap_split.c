@@ -257,6 +257,13 @@ enum ap_status ap_split_feed(struct ap_split *s, const char *data,
 
 enum ap_status ap_split_finish(struct ap_split *s)
 {
+	if (!s->in_record && s->in_array) {
+		/* Cut after a complete element: what followed is lost. */
+		s->in_array = false;
+		s->rec_line = s->line;
+		return report(s, "input ends inside a JSON array (missing "
+				 "']': truncated)");
+	}
 	if (!s->in_record)
 		return AP_OK;
 	if (s->scalar && !s->in_string)

@@ -45,6 +45,7 @@ struct convert_run {
 	size_t max_record;
 	const char *input; /* name for messages */
 	uint64_t results, skipped, points;
+	struct ap_err encode_err; /* why the last point was refused */
 	int write_errno; /* first stdout write error, 0 if none */
 };
 
@@ -67,10 +68,11 @@ static const char USAGE[] =
 	"                          measurement's tags, hop_points and target\n"
 	"                          coordinates; the link (and IXP) each\n"
 	"                          traceroute left by, from links[].prefixes\n"
-	"                          and ixp_prefixes_file; probe ASN, country\n"
-	"                          and coordinates from STATE_DIR/probes.cache\n"
-	"                          when the collector has written one. --tag\n"
-	"                          wins over a configured tag of the same key\n"
+	"                          and ixp_prefixes_file; probe ASN,\n"
+	"                          country and coordinates from\n"
+	"                          STATE_DIR/probes.cache when the collector\n"
+	"                          has written one. --tag wins over a\n"
+	"                          configured tag of the same key\n"
 	"  --hop-points            also emit atlas_traceroute_hop points\n"
 	"  --max-result-bytes N    skip single results larger than N bytes\n"
 	"                          (default 8388608)\n"
@@ -95,12 +97,8 @@ static void flush_out(struct convert_run *run)
 static enum ap_status emit_point(const struct ap_metric *m, void *user)
 {
 	struct convert_run *run = user;
-	struct ap_err err;
-	enum ap_status st = ap_lp_encode(run->lp, m, &run->out, &err);
 
-	if (st != AP_OK)
-		log_msg(LOG_DEBUG, "point not encodable: %s", err.msg);
-	return st;
+	return ap_lp_encode(run->lp, m, &run->out, &run->encode_err);
 }
 
 static void skip(struct convert_run *run, const struct ap_result_id *id,
@@ -130,8 +128,8 @@ static void skip(struct convert_run *run, const struct ap_result_id *id,
  */
 static enum ap_status config_opts(const struct convert_run *run,
 				  const struct ap_result *r,
-				  struct ap_convert_opts *o, struct ap_tag *tags,
-				  char *asn)
+				  struct ap_convert_opts *o,
+				  struct ap_tag *tags, char *asn)
 {
 	const struct ap_config_msm *m =
 		ap_config_find_msm(run->cfg, r->base.msm_id);
@@ -215,7 +213,9 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 		ap_result_free(r);
 		if (st == AP_ENOMEM)
 			return st;
-		skip(run, &id, line, err.msg);
+		/* The encoder's own words say more than "not accepted". */
+		skip(run, &id, line,
+		     run->encode_err.msg[0] ? run->encode_err.msg : err.msg);
 		return AP_OK;
 	}
 	for (size_t i = before; i < run->out.len; i++)

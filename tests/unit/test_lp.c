@@ -50,11 +50,28 @@ int main(void)
 		  "my\\ meas\\,x,k\\=1=a\\ b\\,c\\=d s=\"say \\\"hi\\\" "
 		  "\\\\o/\",b=true 1000000000\n");
 
-	/* A trailing backslash in a tag value cannot escape the separator. */
+	/* A backslash InfluxDB would read as an escape becomes '?'; others
+	 * stay literal. */
 	ap_metric_init(&m, "m", 1);
 	ap_metric_tag(&m, "t", "ends\\");
+	ap_metric_tag(&m, "u", "a\\,b\\c");
 	ap_metric_int(&m, "f", 1);
-	CHECK_STR(encode(&m, &st), "m,t=ends\\\\ f=1i 1000000000\n");
+	CHECK_STR(encode(&m, &st), "m,t=ends?,u=a?\\,b\\c f=1i 1000000000\n");
+
+	/* Long tag values are cut (at a UTF-8 boundary). */
+	{
+		static char longv[3000];
+
+		memset(longv, 'x', sizeof(longv) - 1);
+		longv[1023] = (char)0xc3; /* a 2-byte sequence across the cut */
+		longv[1024] = (char)0xa9;
+		ap_metric_init(&m, "m", 1);
+		ap_metric_tag(&m, "t", longv);
+		ap_metric_int(&m, "f", 1);
+		encode(&m, &st);
+		CHECK(st == AP_OK);
+		CHECK(strlen(out.data) == strlen("m,t= f=1i 1000000000\n") + 1023);
+	}
 
 	/* Control characters cannot travel in line protocol. */
 	ap_metric_init(&m, "m", 1);

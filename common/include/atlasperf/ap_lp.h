@@ -4,7 +4,9 @@
  * per position, integers with the `i` suffix, floats in the shortest form
  * that reads back as the same double (always with '.', whatever the
  * process locale), tags sorted by key, nanosecond timestamps. Control
- * characters, which line protocol cannot carry, are replaced by '?'.
+ * characters, which line protocol cannot carry, are replaced by '?', and
+ * so is a backslash that InfluxDB would read as an escape; tag values are
+ * cut at 1024 bytes so the series key stays within InfluxDB's limit.
  */
 #ifndef ATLASPERF_AP_LP_H
 #define ATLASPERF_AP_LP_H
