@@ -428,6 +428,8 @@ static const struct ap_config_field top_fields[] = {
 	 atlas_fields, N(atlas_fields), NULL},
 	{"state_dir", AP_CONFIG_F_STRING, offsetof(struct ap_config, state_dir),
 	 false, NULL, 0, NULL},
+	{"ixp_prefixes_file", AP_CONFIG_F_STRING,
+	 offsetof(struct ap_config, ixp_prefixes_file), false, NULL, 0, NULL},
 	{"late_results_horizon", AP_CONFIG_F_DURATION,
 	 offsetof(struct ap_config, late_results_horizon_s), false, NULL, 0,
 	 NULL},
@@ -514,6 +516,7 @@ void ap_config_free(struct ap_config *cfg)
 	free(cfg->atlas.ca_file);
 	free(cfg->atlas.user_agent);
 	free(cfg->state_dir);
+	free(cfg->ixp_prefixes_file);
 	for (i = 0; i < cfg->n_measurements; i++) {
 		for (j = 0; j < cfg->measurements[i].n_tags; j++) {
 			free(cfg->measurements[i].tags[j].key);

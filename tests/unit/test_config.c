@@ -61,6 +61,7 @@ static void check_defaults(const struct ap_config *c)
 	CHECK(c->atlas.max_response_bytes == 268435456u);
 	CHECK_STR(c->atlas.user_agent, "atlasperf/" AP_VERSION);
 	CHECK_STR(c->state_dir, "/var/lib/atlasperf");
+	CHECK(c->ixp_prefixes_file == NULL);
 	CHECK(c->late_results_horizon_s == 7200);
 	CHECK(c->late_sweep_interval_s == 900);
 	CHECK(c->probe_cache_ttl_s == 86400);
@@ -1116,6 +1117,35 @@ static void test_misc(void)
 	CHECK_STR(ap_config_link_kind_name(AP_CONFIG_LINK_PNI), "pni");
 }
 
+/* ixp_prefixes_file: an optional path, read as a string like state_dir. */
+static void test_ixp_prefixes_file(void)
+{
+	struct ap_config *c = NULL;
+
+	EXPECT_OK("ixp_prefixes_file: /var/lib/atlasperf/ixpfx.json\n", &c);
+	if (c != NULL) {
+		CHECK_STR(c->ixp_prefixes_file,
+			  "/var/lib/atlasperf/ixpfx.json");
+		ap_config_free(c);
+		c = NULL;
+	}
+	EXPECT_OK("state_dir: s\nixp_prefixes_file: ./ixpfx.json\n", &c);
+	if (c != NULL) {
+		CHECK_STR(c->ixp_prefixes_file, "./ixpfx.json");
+		ap_config_free(c);
+		c = NULL;
+	}
+	EXPECT_ERR("ixp_prefixes_file: [a]\n", AP_EPARSE,
+		   "t.yaml:1: key 'ixp_prefixes_file': expected a string, "
+		   "got a list");
+	EXPECT_ERR("ixp_prefixes_file:\n", AP_EPARSE,
+		   "t.yaml:1: key 'ixp_prefixes_file': expected a string, "
+		   "got null");
+	EXPECT_ERR("ixp_prefix_file: a\n", AP_EPARSE,
+		   "t.yaml:1: key 'ixp_prefix_file': unknown key (did you "
+		   "mean 'ixp_prefixes_file'?)");
+}
+
 /*
  * Numbers must not follow LC_NUMERIC. Needs a decimal-comma locale to
  * bite: when none is installed, build one with
@@ -1328,6 +1358,7 @@ int main(void)
 	test_validation_errors();
 	test_validate_programmatic();
 	test_misc();
+	test_ixp_prefixes_file();
 	test_locale();
 	test_files();
 	test_shard_owns();

@@ -128,6 +128,9 @@ struct ap_config {
 	char *source; /* name used in messages (file path); NULL for _new() */
 	struct ap_config_atlas atlas;
 	char *state_dir; /* "/var/lib/atlasperf"; may be relative */
+	/* PeeringDB ixpfx JSON export naming IXP peering-LAN prefixes for
+	 * path analysis (ap_path.h); NULL = none. May be relative. */
+	char *ixp_prefixes_file;
 	int64_t late_results_horizon_s; /* 7200 */
 	int64_t late_sweep_interval_s;  /* 900; > 0 and <= horizon */
 	int64_t probe_cache_ttl_s;      /* 86400; 0 = never cache */

@@ -24,6 +24,15 @@ struct ap_convert_opts {
 	const char *probe_cc;  /* ISO country code */
 	/* Exit link the traceroute crossed (path analysis), or NULL. */
 	const char *link;
+	/* IXP whose peering LAN the traceroute crossed (path analysis):
+	 * the `ixp` tag of traceroute points, or NULL. Borrowed. */
+	const char *ixp;
+	/* Coordinates in degrees (NaN = unknown) of the probe (probe
+	 * metadata) and of the target (configured per measurement). When
+	 * all four are known, ping and traceroute points get
+	 * min_rtt_fibre_ms and rtt_inflation (ANALYSIS.md 2.3, ap_path.h). */
+	double probe_lat, probe_lon;
+	double target_lat, target_lon;
 	/* Emit atlas_traceroute_hop points too (high cardinality). */
 	bool hop_points;
 	/* Bottleneck hop rule (ANALYSIS.md 2.4): a rise of at least
@@ -33,8 +42,8 @@ struct ap_convert_opts {
 	double bottleneck_persist;
 };
 
-/* Fills o with the defaults: no tags, no metadata, no hop points,
- * bottleneck 10 ms / 0.8. */
+/* Fills o with the defaults: no tags, no metadata, no link or IXP, no
+ * coordinates (NaN), no hop points, bottleneck 10 ms / 0.8. */
 void ap_convert_opts_init(struct ap_convert_opts *o);
 
 /*
