@@ -260,7 +260,15 @@ static enum ap_status pass2_record(const char *data, size_t len,
 			}
 			if (pi->cc[0] != '\0')
 				opts.probe_cc = pi->cc;
+			opts.probe_lat = pi->lat;
+			opts.probe_lon = pi->lon;
 		}
+	}
+	st = ap_path_apply(c->o->paths, r, &opts, NULL);
+	if (st != AP_OK) {
+		ap_result_free(r);
+		return ap_err_set(c->err, st, "msm %" PRId64 ": path analysis: "
+				  "%s", c->o->msm_id, ap_strerror(st));
 	}
 	st = ap_convert_result(r, &opts, &counted, &perr);
 	if (st == AP_OK) {

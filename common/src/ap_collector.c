@@ -21,6 +21,7 @@ struct ap_collector {
 	const struct ap_config_msm *m;
 	struct ap_fetch *f;
 	struct ap_probe_cache *probes;
+	const struct ap_path_table *paths;
 	struct ap_msm_state *state;
 	struct ap_convert_opts convert;
 	struct ap_tag tags[AP_METRIC_MAX_TAGS];
@@ -77,6 +78,10 @@ enum ap_status ap_collector_new(struct ap_collector **out,
 	c->convert.tags = c->tags;
 	c->convert.n_tags = n;
 	c->convert.hop_points = m->hop_points;
+	if (m->has_target) {
+		c->convert.target_lat = m->target_lat;
+		c->convert.target_lon = m->target_lon;
+	}
 	c->rng = (uint64_t)m->id * UINT64_C(0x9e3779b97f4a7c15) ^
 		 (uint64_t)(uintptr_t)c;
 	if (c->rng == 0)
@@ -93,6 +98,12 @@ void ap_collector_on_invalid(struct ap_collector *c,
 {
 	c->on_invalid = fn;
 	c->invalid_user = user;
+}
+
+void ap_collector_set_paths(struct ap_collector *c,
+			    const struct ap_path_table *paths)
+{
+	c->paths = paths;
 }
 
 void ap_collector_free(struct ap_collector *c)
@@ -228,6 +239,7 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	o.final = c->stopped;
 	o.convert = &c->convert;
 	o.probes = c->probes;
+	o.paths = c->paths;
 	o.on_invalid = c->on_invalid;
 	o.user = c->invalid_user;
 	st = ap_poll(c->f, c->state, &o, now, sink, report, err);

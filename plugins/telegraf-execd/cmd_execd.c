@@ -28,6 +28,7 @@
 #include "atlasperf/ap_config.h"
 #include "atlasperf/ap_fetch.h"
 #include "atlasperf/ap_lp.h"
+#include "atlasperf/ap_path.h"
 #include "atlasperf/ap_probe.h"
 #include "execd_signals.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct execd {
 	struct ap_config *cfg;
 	struct ap_fetch *fetch;
 	struct ap_probe_cache *probes;
+	struct ap_path_table *paths;
 	struct ap_collector **collectors;
 	size_t n_collectors;
 	struct ap_lp *lp;
@@ -290,6 +292,10 @@ static int setup(struct execd *x, char *api_key)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
+	if (ap_path_table_new(&x->paths, x->cfg, &err) != AP_OK) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return -1;
+	}
 	x->collectors = calloc(x->cfg->n_measurements + 1,
 			       sizeof(*x->collectors));
 	if (x->collectors == NULL) {
@@ -314,6 +320,8 @@ static int setup(struct execd *x, char *api_key)
 		}
 		ap_collector_on_invalid(x->collectors[x->n_collectors],
 					log_invalid, NULL);
+		ap_collector_set_paths(x->collectors[x->n_collectors],
+				       x->paths);
 		x->n_collectors++;
 	}
 	log_msg(LOG_INFO,
@@ -330,6 +338,7 @@ static void teardown(struct execd *x)
 	for (size_t i = 0; i < x->n_collectors; i++)
 		ap_collector_free(x->collectors[i]);
 	free(x->collectors);
+	ap_path_table_free(x->paths);
 	ap_probe_cache_free(x->probes);
 	ap_fetch_free(x->fetch);
 	ap_lp_free(x->lp);

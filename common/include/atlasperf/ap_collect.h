@@ -23,6 +23,7 @@
 #include "atlasperf/ap_err.h"
 #include "atlasperf/ap_fetch.h"
 #include "atlasperf/ap_metric.h"
+#include "atlasperf/ap_path.h"
 #include "atlasperf/ap_probe.h"
 #include "atlasperf/ap_result.h"
 #include "atlasperf/ap_state.h"
@@ -40,6 +41,8 @@ struct ap_poll_opts {
 	const struct ap_convert_opts *convert;
 	/* Probe metadata (NULL: none). Refreshed for the probes seen. */
 	struct ap_probe_cache *probes;
+	/* Exit link / IXP classification of traceroutes (NULL: none). */
+	const struct ap_path_table *paths;
 	/* Told about each result that could not be interpreted (may be
 	 * NULL): the library does not log. */
 	void (*on_invalid)(const struct ap_result_id *id, const char *why,

@@ -61,6 +61,11 @@ void ap_collector_on_invalid(struct ap_collector *c,
 					const char *why, void *user),
 			     void *user);
 
+/* Sets the exit-link/IXP table used to classify traceroutes (borrowed;
+ * must outlive the collector). NULL: no classification. */
+void ap_collector_set_paths(struct ap_collector *c,
+			    const struct ap_path_table *paths);
+
 /* Frees c; NULL is fine. Does not save (every commit already did). */
 void ap_collector_free(struct ap_collector *c);
 
