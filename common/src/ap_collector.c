@@ -246,7 +246,9 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	c->stats.api_requests += report->api_requests;
 	c->stats.api_errors += report->api_errors;
 	c->stats.fetch_ms = report->fetch_ms;
-	if (report->last_http_status != 0)
+	/* 0 after a request means no HTTP response at all (timeout,
+	 * connection refused): worth showing, not hiding behind an old 200. */
+	if (report->api_requests > 0)
 		c->stats.last_http_status = report->last_http_status;
 	if (st == AP_OK && flush != NULL)
 		st = flush(user);

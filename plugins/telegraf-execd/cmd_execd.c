@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,17 +99,53 @@ static enum ap_status add_point(const struct ap_metric *m, void *user)
 	return ap_lp_encode(x->lp, m, &x->pending, &err);
 }
 
-/* Writes the pending line protocol and flushes stdout. */
+/*
+ * Writes buf[0..n) to stdout with write(2), in chunks that end at a line
+ * end and are at most PIPE_BUF bytes: such writes to a pipe are atomic, so
+ * a kill -9 can never leave half a line for Telegraf to misread (a longer
+ * single line is written whole, and cannot have that guarantee).
+ */
+static int write_lines(const char *buf, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		size_t len = n - off, cut;
+
+		if (len > PIPE_BUF) {
+			cut = PIPE_BUF;
+			while (cut > 0 && buf[off + cut - 1] != '\n')
+				cut--;
+			if (cut == 0) {
+				const char *nl = memchr(buf + off, '\n', len);
+
+				cut = nl != NULL ? (size_t)(nl - (buf + off)) + 1
+						 : len;
+			}
+			len = cut;
+		}
+		while (len > 0) {
+			ssize_t w = write(STDOUT_FILENO, buf + off, len);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+			off += (size_t)w;
+			len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Writes the pending line protocol to stdout. */
 static enum ap_status flush_pending(void *user)
 {
 	struct execd *x = user;
-	size_t n = x->pending.len;
 
 	if (x->stdout_broken)
 		return AP_EIO;
-	if (n > 0 && fwrite(x->pending.data, 1, n, stdout) != n)
-		x->stdout_broken = true;
-	if (fflush(stdout) != 0)
+	if (write_lines(x->pending.data, x->pending.len) != 0)
 		x->stdout_broken = true;
 	ap_buf_clear(&x->pending);
 	if (x->stdout_broken) {
@@ -167,11 +204,19 @@ static bool gather_one(struct execd *x, struct ap_collector *c)
 		log_msg(LOG_DEBUG, "msm %" PRId64 ": backing off, next try "
 			"in %" PRId64 " s", id, retry);
 		return true;
-	case AP_GATHER_FAILED:
-		log_msg(LOG_ERROR, "msm %" PRId64 ": poll failed (HTTP %ld): "
-			"%s; nothing emitted, state kept; retry in %" PRId64
-			" s", id, rep.last_http_status, err.msg, retry);
+	case AP_GATHER_FAILED: {
+		char what[32];
+
+		if (rep.last_http_status > 0)
+			snprintf(what, sizeof(what), "HTTP %ld",
+				 rep.last_http_status);
+		else
+			snprintf(what, sizeof(what), "no HTTP response");
+		log_msg(LOG_ERROR, "msm %" PRId64 ": poll failed (%s): %s; "
+			"nothing emitted, state kept; retry in %" PRId64 " s",
+			id, what, err.msg, retry);
 		return false;
+	}
 	case AP_GATHER_DISABLED:
 		if (err.msg[0] != '\0')
 			log_msg(LOG_ERROR, "%s", err.msg);
@@ -202,9 +247,15 @@ static bool gather(struct execd *x)
 	return ok;
 }
 
+/* Polled during transfers: a signal, or Telegraf closing stdin (how it
+ * stops a plugin), aborts them so the process can exit at once. */
 static int abort_transfers(void *user)
 {
-	(void)user;
+	const struct execd *x = user;
+
+	/* --once does not listen to stdin at all. */
+	if (!x->once && !execd_stop_requested() && execd_stdin_closed())
+		execd_request_stop();
 	return execd_stop_requested();
 }
 
@@ -278,6 +329,7 @@ static int setup(struct execd *x, char *api_key)
 	fo.timeout_s = (long)x->cfg->atlas.timeout_s;
 	fo.max_bytes = (size_t)x->cfg->atlas.max_response_bytes;
 	fo.should_abort = abort_transfers;
+	fo.abort_user = x;
 	if (ap_fetch_new(&x->fetch, &fo, &err) != AP_OK) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return -1;

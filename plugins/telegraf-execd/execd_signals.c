@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,4 +119,13 @@ bool execd_stdin_is_trigger(void)
 	if (fstat(STDIN_FILENO, &st) != 0)
 		return false;
 	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+bool execd_stdin_closed(void)
+{
+	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+
+	if (!execd_stdin_is_trigger() || isatty(STDIN_FILENO))
+		return false;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)) != 0;
 }

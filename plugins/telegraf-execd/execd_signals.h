@@ -30,4 +30,8 @@ bool execd_take_gather_request(void);
  * as opposed to /dev/null or a file, which would read as EOF at once. */
 bool execd_stdin_is_trigger(void);
 
+/* True when stdin carries gather requests and its writer has gone
+ * (POLLHUP), checked without reading or blocking. */
+bool execd_stdin_closed(void);
+
 #endif
