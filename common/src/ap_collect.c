@@ -273,6 +273,11 @@ static enum ap_status pass2_record(const char *data, size_t len,
 	st = ap_convert_result(r, &opts, &counted, &perr);
 	if (st == AP_OK) {
 		st = ap_state_mark(c->s, r->base.prb_id, r->base.timestamp);
+		if (st == AP_OK && c->o->agg != NULL)
+			st = ap_agg_add(c->o->agg, r, &opts, &perr);
+		if (st != AP_OK)
+			ap_err_set(c->err, st, "msm %" PRId64 ": %s",
+				   c->o->msm_id, ap_strerror(st));
 		if (r->base.timestamp > c->rep->newest_ts)
 			c->rep->newest_ts = r->base.timestamp;
 	} else if (st == AP_EINVAL) {

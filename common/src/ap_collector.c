@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atlasperf/ap_agg.h"
 #include "atlasperf/ap_state.h"
 
 /* Measurement metadata changes rarely; re-read it hourly. */
@@ -23,6 +24,9 @@ struct ap_collector {
 	struct ap_probe_cache *probes;
 	const struct ap_path_table *paths;
 	struct ap_msm_state *state;
+	struct ap_agg *agg;     /* summaries; NULL until the interval is known */
+	int64_t interval_s;     /* from the measurement metadata, 0 unknown */
+	bool summarised;        /* ping or traceroute */
 	struct ap_convert_opts convert;
 	struct ap_tag tags[AP_METRIC_MAX_TAGS];
 	struct ap_collector_stats stats;
@@ -111,6 +115,7 @@ void ap_collector_free(struct ap_collector *c)
 	if (c == NULL)
 		return;
 	ap_state_free(c->state);
+	ap_agg_free(c->agg);
 	free(c);
 }
 
@@ -196,6 +201,10 @@ static bool refresh_meta(struct ap_collector *c, int64_t now,
 	}
 	c->meta_at = now;
 	c->stopped = meta.stopped;
+	if (meta.interval_s > 0)
+		c->interval_s = meta.interval_s;
+	c->summarised = strcmp(meta.type, "ping") == 0 ||
+			strcmp(meta.type, "traceroute") == 0;
 	return true;
 }
 
@@ -228,6 +237,21 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	}
 	if (!refresh_meta(c, now, err))
 		return AP_GATHER_DISABLED;
+	if (c->agg == NULL && c->summarised && c->interval_s > 0) {
+		struct ap_agg_opts ao;
+
+		ap_agg_opts_init(&ao);
+		ao.interval_s = c->interval_s;
+		ao.horizon_s = c->cfg->late_results_horizon_s;
+		for (size_t i = 0; i < c->m->n_group_by; i++)
+			ao.group_by[i] = (enum ap_agg_dim)c->m->group_by[i];
+		ao.n_group_by = c->m->n_group_by;
+		if (ap_agg_load(c->cfg->state_dir, c->m->id, &ao, &c->agg,
+				err) != AP_OK)
+			return AP_GATHER_FAILED; /* damaged: never reset */
+		if (!ap_agg_restored(c->agg) && ap_state_cursor(c->state) != 0)
+			ap_agg_set_floor(c->agg, ap_state_cursor(c->state));
+	}
 
 	ap_poll_opts_init(&o);
 	o.base_url = c->cfg->atlas.base_url;
@@ -239,6 +263,7 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	o.final = c->stopped;
 	o.convert = &c->convert;
 	o.probes = c->probes;
+	o.agg = c->agg;
 	o.paths = c->paths;
 	o.on_invalid = c->on_invalid;
 	o.user = c->invalid_user;
@@ -250,12 +275,17 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	 * connection refused): worth showing, not hiding behind an old 200. */
 	if (report->api_requests > 0)
 		c->stats.last_http_status = report->last_http_status;
+	if (st == AP_OK && c->agg != NULL)
+		st = ap_agg_emit(c->agg, o.final ? INT64_MAX : now,
+				 c->convert.tags, c->convert.n_tags, sink, err);
 	if (st == AP_OK && flush != NULL)
 		st = flush(user);
 	if (st != AP_OK) {
 		int64_t delay;
 
 		ap_state_rollback(c->state);
+		if (c->agg != NULL)
+			ap_agg_rollback(c->agg);
 		if (is_permanent(report->last_http_status)) {
 			disable(c, report->last_http_status, err);
 			return AP_GATHER_DISABLED;
@@ -273,6 +303,14 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	c->stats.consecutive_failures = 0;
 	c->next_try = 0;
 	ap_poll_commit(c->state, &o, report, now);
+	if (c->agg != NULL) {
+		ap_agg_commit(c->agg, now);
+		/* Before the state: a result the state calls emitted must
+		 * already be in the saved summaries. */
+		st = ap_agg_save(c->cfg->state_dir, c->agg, err);
+		if (st != AP_OK)
+			return AP_GATHER_FAILED;
+	}
 	st = ap_state_save(c->cfg->state_dir, c->state, err);
 	if (st != AP_OK)
 		return AP_GATHER_FAILED; /* re-emitted identically next time */

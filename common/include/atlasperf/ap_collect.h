@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "atlasperf/ap_agg.h"
 #include "atlasperf/ap_convert.h"
 #include "atlasperf/ap_err.h"
 #include "atlasperf/ap_fetch.h"
@@ -43,6 +44,9 @@ struct ap_poll_opts {
 	struct ap_probe_cache *probes;
 	/* Exit link / IXP classification of traceroutes (NULL: none). */
 	const struct ap_path_table *paths;
+	/* Per-window summaries: each new result is added (pending) with the
+	 * same convert options as its point. NULL: none. */
+	struct ap_agg *agg;
 	/* Told about each result that could not be interpreted (may be
 	 * NULL): the library does not log. */
 	void (*on_invalid)(const struct ap_result_id *id, const char *why,
