@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agg_int.h"
+#include "atomic_file_int.h"
 
 #define AGG_MAGIC "atlasperf-agg 1"
 /* A line holds a sample and its three group values (each at most
@@ -43,18 +44,6 @@ _Static_assert(LINE_MAX_LEN > 400 + 3 * 3 * AGG_MAX_VALUE,
 static void agg_path(char *buf, size_t n, const char *dir, int64_t msm_id)
 {
 	snprintf(buf, n, "%s/msm-%" PRId64 ".agg", dir, msm_id);
-}
-
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 static void put_double(FILE *f, double v)
@@ -128,43 +117,19 @@ static void write_body(FILE *f, const struct ap_agg *a)
 	fprintf(f, "end %zu %zu\n", a->n_committed, nw);
 }
 
+static enum ap_status write_agg(FILE *f, const void *user)
+{
+	write_body(f, user);
+	return AP_OK;
+}
+
 enum ap_status ap_agg_save(const char *dir, const struct ap_agg *a,
 			   struct ap_err *err)
 {
-	char path[4096], tmp[4200];
-	FILE *f;
-	int fd;
-	bool ok;
+	char path[4096];
 
 	agg_path(path, sizeof(path), dir, a->msm_id);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	if (fd < 0)
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", tmp,
-				  strerror(errno));
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", tmp,
-				  strerror(e));
-	}
-	write_body(f, a);
-	ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", path,
-				  strerror(e));
-	}
-	if (sync_dir(dir) != 0)
-		return ap_err_set(err, AP_EIO, "cannot sync %s: %s", dir,
-				  strerror(errno));
-	return AP_OK;
+	return atomic_file_write(path, 0640, write_agg, a, err);
 }
 
 /* ---- loading -------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atlasperf/ap_buf.h"
+#include "atomic_file_int.h"
 #include "probe_parse_int.h"
 
 /* Longest request URL we build (500 ids of 16 digits fit easily). */
@@ -287,121 +288,53 @@ static int cmp_entry(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* fsyncs the directory holding path so that the rename is durable. */
-static enum ap_status sync_dir(const char *path, struct ap_err *err)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, rc = 0, e = 0;
+struct probe_file {
+	const struct ap_probe_info **order; /* entries sorted by id */
+	size_t n;
+};
 
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return ap_err_set(err, AP_ENOMEM, "out of memory");
-	fd = open(dir, O_RDONLY);
-	if (fd < 0 || fsync(fd) != 0) {
-		e = errno;
-		/* Some file systems cannot fsync a directory: not an error. */
-		rc = (e == EINVAL || e == ENOTSUP) ? 0 : -1;
+static enum ap_status write_probes(FILE *fp, const void *user)
+{
+	const struct probe_file *pf = user;
+	char line[PROBE_LINE_MAX];
+
+	fputs(PROBE_FILE_HEADER "\n", fp);
+	for (size_t i = 0; i < pf->n; i++) {
+		size_t k = probe_line_format(pf->order[i], line, sizeof(line));
+
+		if (k == 0) /* cannot happen: a line is < 100 bytes */
+			return AP_ERANGE;
+		if (fwrite(line, 1, k, fp) != k)
+			break; /* ferror() is checked by the caller */
 	}
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		ap_err_set(err, AP_EIO, "%s: cannot sync directory: %s", dir,
-			   strerror(e));
-	free(dir);
-	return rc != 0 ? AP_EIO : AP_OK;
+	return AP_OK;
 }
 
 enum ap_status ap_probe_cache_save(struct ap_probe_cache *c,
 				   struct ap_err *err)
 {
-	const struct ap_probe_info **order = NULL;
-	char *tmp = NULL;
-	FILE *fp = NULL;
-	int fd = -1;
-	size_t plen;
-	enum ap_status st = AP_OK;
-	char line[PROBE_LINE_MAX];
+	struct probe_file pf;
+	enum ap_status st;
 
 	if (c == NULL)
 		return ap_err_set(err, AP_EINVAL, "probe cache: no cache");
 	if (c->path == NULL)
 		return AP_OK;
-	plen = strlen(c->path);
-	tmp = malloc(plen + 8);
-	order = malloc((c->n ? c->n : 1) * sizeof(*order));
-	if (tmp == NULL || order == NULL) {
-		st = ap_err_set(err, AP_ENOMEM, "out of memory");
-		goto out;
-	}
+	pf.n = c->n;
+	pf.order = malloc((c->n ? c->n : 1) * sizeof(*pf.order));
+	if (pf.order == NULL)
+		return ap_err_set(err, AP_ENOMEM, "out of memory");
 	/* Sorted by id: a stable file that diffs well. */
 	for (size_t i = 0; i < c->n; i++)
-		order[i] = &c->v[i];
-	qsort(order, c->n, sizeof(*order), cmp_entry);
-
-	memcpy(tmp, c->path, plen);
-	memcpy(tmp + plen, ".XXXXXX", 8);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		st = ap_err_set(err, AP_EIO, "%s: cannot create: %s", tmp,
-				strerror(errno));
-		free(tmp);
-		tmp = NULL; /* nothing to unlink */
-		goto out;
-	}
-	fp = fdopen(fd, "w");
-	if (fp == NULL) {
-		st = ap_err_set(err, AP_EIO, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	fputs(PROBE_FILE_HEADER "\n", fp);
-	for (size_t i = 0; i < c->n; i++) {
-		size_t k = probe_line_format(order[i], line, sizeof(line));
-
-		if (k == 0) { /* cannot happen: a line is < 100 bytes */
-			st = ap_err_set(err, AP_EIO, "%s: probe %lld does not "
-						     "fit a line",
-					tmp, (long long)order[i]->id);
-			goto out;
-		}
-		if (fwrite(line, 1, k, fp) != k)
-			break; /* ferror() below */
-	}
-	if (ferror(fp) || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		st = ap_err_set(err, AP_EIO, "%s: cannot write: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	if (fclose(fp) != 0) {
-		fp = NULL;
-		st = ap_err_set(err, AP_EIO, "%s: cannot write: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	fp = NULL;
-	if (rename(tmp, c->path) != 0) {
-		st = ap_err_set(err, AP_EIO, "%s: cannot rename to %s: %s",
-				tmp, c->path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL; /* renamed: nothing to unlink */
-	c->dirty = false;
-	st = sync_dir(c->path, err);
-out:
-	if (fp != NULL)
-		fclose(fp);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(order);
+		pf.order[i] = &c->v[i];
+	qsort(pf.order, c->n, sizeof(*pf.order), cmp_entry);
+	st = atomic_file_write(c->path, 0640, write_probes, &pf, err);
+	if (st == AP_ERANGE)
+		st = ap_err_set(err, AP_EIO, "%s: a probe does not fit a line",
+				c->path);
+	free(pf.order);
+	if (st == AP_OK)
+		c->dirty = false;
 	return st;
 }
 

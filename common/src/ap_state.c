@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file_int.h"
+
 #define STATE_MAGIC "atlasperf-state 1"
 /* A line of the state file is short; anything longer is damage. */
 #define LINE_MAX_LEN 256
@@ -242,40 +244,10 @@ static void state_path(char *buf, size_t n, const char *dir, int64_t msm_id,
 	snprintf(buf, n, "%s/msm-%" PRId64 ".state%s", dir, msm_id, suffix);
 }
 
-/* fsyncs the directory so the rename itself is durable. */
-static int sync_dir(const char *dir)
+static enum ap_status write_state(FILE *f, const void *user)
 {
-	int fd = open(dir, O_RDONLY);
-	int rc;
+	const struct ap_msm_state *s = user;
 
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
-			     struct ap_err *err)
-{
-	char path[4096], tmp[4200];
-	FILE *f;
-	int fd;
-	bool ok;
-
-	state_path(path, sizeof(path), dir, s->msm_id, "");
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	if (fd < 0)
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", tmp,
-				  strerror(errno));
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", tmp,
-				  strerror(errno));
-	}
 	fprintf(f, "%s\nmsm_id %" PRId64 "\ncursor %" PRId64
 		   "\nlast_sweep %" PRId64 "\nnewest %" PRId64
 		   "\nfinished %d\n",
@@ -286,19 +258,16 @@ enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
 			fprintf(f, "seen %" PRId64 " %" PRId64 "\n",
 				s->slots[i].prb_id, s->slots[i].ts);
 	fprintf(f, "end %zu\n", s->committed);
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return ap_err_set(err, AP_EIO, "cannot write %s: %s", path,
-				  strerror(e));
-	}
-	if (sync_dir(dir) != 0)
-		return ap_err_set(err, AP_EIO, "cannot sync %s: %s", dir,
-				  strerror(errno));
 	return AP_OK;
+}
+
+enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
+			     struct ap_err *err)
+{
+	char path[4096];
+
+	state_path(path, sizeof(path), dir, s->msm_id, "");
+	return atomic_file_write(path, 0640, write_state, s, err);
 }
 
 /* Reads "key <int64>" strictly. */
