@@ -130,6 +130,11 @@ ap_collector_stats(const struct ap_collector *c)
 	return &c->stats;
 }
 
+const struct ap_agg *ap_collector_agg(const struct ap_collector *c)
+{
+	return c->agg;
+}
+
 /* 401, 403 and 404 will not go away by retrying. */
 static bool is_permanent(long status)
 {

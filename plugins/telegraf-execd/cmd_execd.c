@@ -27,7 +27,9 @@
 #include "atlasperf/ap_buf.h"
 #include "atlasperf/ap_collector.h"
 #include "atlasperf/ap_config.h"
+#include "atlasperf/ap_cost.h"
 #include "atlasperf/ap_fetch.h"
+#include "atlasperf/ap_link.h"
 #include "atlasperf/ap_lp.h"
 #include "atlasperf/ap_path.h"
 #include "atlasperf/ap_probe.h"
@@ -45,6 +47,7 @@ struct execd {
 	struct ap_path_table *paths;
 	struct ap_collector **collectors;
 	size_t n_collectors;
+	struct ap_cost_model *cost; /* for atlas_link; NULL = not emitted */
 	struct ap_lp *lp;
 	struct ap_buf pending;
 	bool once;
@@ -225,6 +228,29 @@ static bool gather_one(struct execd *x, struct ap_collector *c)
 	return false;
 }
 
+/* atlas_link: every configured link over all collectors' samples. */
+static void emit_links(struct execd *x, const struct ap_sink *sink)
+{
+	const struct ap_agg **aggs;
+	struct ap_err err;
+	enum ap_status st;
+
+	ap_err_clear(&err);
+	aggs = calloc(x->n_collectors + 1, sizeof(*aggs));
+	if (aggs == NULL) {
+		log_msg(LOG_WARN, "atlas_link: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < x->n_collectors; i++)
+		aggs[i] = ap_collector_agg(x->collectors[i]);
+	st = ap_link_emit(x->cfg, x->cost, aggs, x->n_collectors, now_s(),
+			  x->cfg->late_results_horizon_s, sink, &err);
+	if (st != AP_OK)
+		log_msg(LOG_WARN, "atlas_link: %s",
+			err.msg[0] != '\0' ? err.msg : ap_strerror(st));
+	free(aggs);
+}
+
 /* One gather over every measurement; false when any failed. */
 static bool gather(struct execd *x)
 {
@@ -243,6 +269,8 @@ static bool gather(struct execd *x)
 					       &sink, &err) != AP_OK)
 			log_msg(LOG_WARN, "internal metric: %s", err.msg);
 	}
+	if (x->cost != NULL)
+		emit_links(x, &sink);
 	flush_pending(x);
 	return ok;
 }
@@ -348,6 +376,11 @@ static int setup(struct execd *x, char *api_key)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
+	/* The cost section only feeds atlas_link: a problem there never
+	 * stops the collection of results. */
+	if (x->cfg->n_links > 0 &&
+	    ap_cost_model_from_config(x->cfg, &x->cost, &err) != AP_OK)
+		log_msg(LOG_WARN, "%s; atlas_link is not emitted", err.msg);
 	x->collectors = calloc(x->cfg->n_measurements + 1,
 			       sizeof(*x->collectors));
 	if (x->collectors == NULL) {
@@ -390,6 +423,7 @@ static void teardown(struct execd *x)
 	for (size_t i = 0; i < x->n_collectors; i++)
 		ap_collector_free(x->collectors[i]);
 	free(x->collectors);
+	ap_cost_model_free(x->cost);
 	ap_path_table_free(x->paths);
 	ap_probe_cache_free(x->probes);
 	ap_fetch_free(x->fetch);

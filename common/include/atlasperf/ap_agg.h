@@ -167,4 +167,38 @@ size_t ap_agg_sample_count(const struct ap_agg *a);
  * nothing is final yet. */
 int64_t ap_agg_floor(const struct ap_agg *a);
 
+/*
+ * What ap_agg_link_samples() gathers: the caller zero-initialises it,
+ * may pass it to several calls (one per measurement) to pool them, and
+ * frees rtt_ms with free() when done (also after a failure).
+ */
+struct ap_agg_link_acc {
+	int64_t results; /* samples that matched */
+	int64_t counted; /* of them, with known packet counts */
+	int64_t sent;    /* sum of sent over counted (traceroute: 1 each) */
+	int64_t rcvd;    /* sum of received, capped per result at sent
+			  * (traceroute: 1 when the destination responded) */
+	/* Per-result RTTs of the matches that have one (ping: median RTT,
+	 * traceroute: destination RTT), ms, unsorted: n_rtt of cap_rtt,
+	 * grown with realloc; owned by the caller. */
+	double *rtt_ms;
+	size_t n_rtt, cap_rtt;
+};
+
+/*
+ * Read-only query for per-link figures (ap_link.h): adds to acc every
+ * sample of a, committed or pending, ping or traceroute, any af, with
+ * from_ts <= timestamp <= to_ts (Unix seconds) whose link value (the
+ * ap_convert_opts.link it was added with) is link, and, when
+ * unlabelled_too, every such sample without a link value (a measurement
+ * whose configured `link` tag names the link). Only samples still held
+ * are seen: those within the horizon (ap_agg_opts.horizon_s). a and link
+ * are borrowed; a is not changed. Returns AP_OK, or AP_ENOMEM (err set)
+ * when rtt_ms cannot grow, with the counts of acc then incomplete.
+ */
+enum ap_status ap_agg_link_samples(const struct ap_agg *a, const char *link,
+				   bool unlabelled_too, int64_t from_ts,
+				   int64_t to_ts, struct ap_agg_link_acc *acc,
+				   struct ap_err *err);
+
 #endif

@@ -40,6 +40,7 @@ struct ap_collector_stats {
 };
 
 struct ap_collector;
+struct ap_agg;
 
 /*
  * Creates the collector for measurement m of cfg and loads its state from
@@ -92,6 +93,14 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 					   struct ap_poll_report *report,
 					   int64_t *retry_in_s,
 					   struct ap_err *err);
+
+/*
+ * The measurement's window summaries (samples of the lateness horizon),
+ * for read-only queries such as ap_link_emit(); NULL until the first
+ * gather that knew the interval, and for result types without a summary.
+ * Borrowed: valid until the next ap_collector_gather or ap_collector_free.
+ */
+const struct ap_agg *ap_collector_agg(const struct ap_collector *c);
 
 /* Counters for atlasperf_internal. */
 const struct ap_collector_stats *
