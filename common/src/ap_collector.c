@@ -82,6 +82,8 @@ enum ap_status ap_collector_new(struct ap_collector **out,
 	c->convert.tags = c->tags;
 	c->convert.n_tags = n;
 	c->convert.hop_points = m->hop_points;
+	c->convert.bottleneck_min_ms = cfg->bottleneck_min_ms;
+	c->convert.bottleneck_persist = cfg->bottleneck_persist;
 	if (m->has_target) {
 		c->convert.target_lat = m->target_lat;
 		c->convert.target_lon = m->target_lon;

@@ -417,6 +417,13 @@ static const struct ap_config_field slo_fields[] = {
 	 offsetof(struct ap_config, slo_max_loss_pct), false, NULL, 0, NULL},
 };
 
+static const struct ap_config_field bottleneck_fields[] = {
+	{"min_increase_ms", AP_CONFIG_F_DOUBLE,
+	 offsetof(struct ap_config, bottleneck_min_ms), false, NULL, 0, NULL},
+	{"persist_ratio", AP_CONFIG_F_DOUBLE,
+	 offsetof(struct ap_config, bottleneck_persist), false, NULL, 0, NULL},
+};
+
 static const struct ap_config_field defaults_fields[] = {
 	{"max_utilization", AP_CONFIG_F_DOUBLE,
 	 offsetof(struct ap_config, default_max_utilization), false, NULL, 0,
@@ -450,6 +457,8 @@ static const struct ap_config_field top_fields[] = {
 	 load_measurements},
 	{"currency", AP_CONFIG_F_STRING, offsetof(struct ap_config, currency),
 	 false, NULL, 0, NULL},
+	{"bottleneck", AP_CONFIG_F_MAP, 0, false, bottleneck_fields,
+	 N(bottleneck_fields), NULL},
 	{"slo", AP_CONFIG_F_MAP, 0, false, slo_fields, N(slo_fields), NULL},
 	{"defaults", AP_CONFIG_F_MAP, 0, false, defaults_fields,
 	 N(defaults_fields), NULL},
@@ -488,6 +497,8 @@ enum ap_status ap_config_new(struct ap_config **out, struct ap_err *err)
 	cfg->shard_count = 1;
 	cfg->log_level = AP_CONFIG_LOG_INFO;
 	cfg->currency = strdup(DEFAULT_CURRENCY);
+	cfg->bottleneck_min_ms = 10.0;
+	cfg->bottleneck_persist = 0.8;
 	cfg->slo_max_rtt_delta_ms = 10.0;
 	cfg->slo_max_loss_pct = 1.0;
 	cfg->default_max_utilization = 0.8;

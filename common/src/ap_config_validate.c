@@ -183,6 +183,12 @@ static enum ap_status check_general(const struct ap_config *cfg,
 		return bad(cfg, err, "interval", "must be >= 0");
 	if (cfg->retry_min_s <= 0)
 		return bad(cfg, err, "retry_min", "must be > 0");
+	if (!(cfg->bottleneck_min_ms > 0) || !isfinite(cfg->bottleneck_min_ms))
+		return bad(cfg, err, "bottleneck.min_increase_ms",
+			   "must be > 0");
+	if (!in_range(cfg->bottleneck_persist, 0, 1))
+		return bad(cfg, err, "bottleneck.persist_ratio",
+			   "must be 0..1");
 	if (cfg->retry_max_s < cfg->retry_min_s) {
 		ap_config_format_duration(cfg->retry_min_s, h, sizeof(h));
 		return bad(cfg, err, "retry_max", "must be >= retry_min (%s)",

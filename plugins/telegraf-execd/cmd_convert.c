@@ -137,6 +137,8 @@ static enum ap_status config_opts(const struct convert_run *run,
 		ap_probe_cache_get(run->probes, r->base.prb_id);
 	size_t n = 0;
 
+	o->bottleneck_min_ms = run->cfg->bottleneck_min_ms;
+	o->bottleneck_persist = run->cfg->bottleneck_persist;
 	if (m != NULL) {
 		for (size_t i = 0; i < m->n_tags && n < AP_METRIC_MAX_TAGS;
 		     i++) {

@@ -68,6 +68,7 @@ static void check_defaults(const struct ap_config *c)
 	CHECK(c->interval_s == 0);
 	CHECK(c->retry_min_s == 10);
 	CHECK(c->retry_max_s == 900);
+	CHECK(c->bottleneck_min_ms == 10.0 && c->bottleneck_persist == 0.8);
 	CHECK(c->shard_index == 1);
 	CHECK(c->shard_count == 1);
 	CHECK(c->log_level == AP_CONFIG_LOG_INFO);
@@ -810,6 +811,12 @@ static void test_validation_errors(void)
 		   "t.yaml:1: key 'retry_min': must be > 0");
 	EXPECT_ERR("retry_min: 1m\nretry_max: 30s\n", AP_EINVAL,
 		   "t.yaml:2: key 'retry_max': must be >= retry_min (1m)");
+	EXPECT_ERR("bottleneck: {min_increase_ms: 0}\n", AP_EINVAL,
+		   "t.yaml:1: key 'bottleneck.min_increase_ms': must be > 0");
+	EXPECT_ERR("bottleneck:\n  persist_ratio: 1.5\n", AP_EINVAL,
+		   "t.yaml:2: key 'bottleneck.persist_ratio': must be 0..1");
+	EXPECT_ERR("bottleneck: {min_rise: 5}\n", AP_EPARSE,
+		   "t.yaml:1: key 'bottleneck.min_rise': unknown key");
 	EXPECT_ERR("atlas: {timeout: 0s}\n", AP_EINVAL,
 		   "t.yaml:1: key 'atlas.timeout': must be > 0");
 	EXPECT_ERR("atlas: {max_response_bytes: 0}\n", AP_EINVAL,

@@ -137,6 +137,11 @@ struct ap_config {
 	int64_t interval_s;             /* 0 = no timer of our own */
 	int64_t retry_min_s; /* first back-off after a failed fetch; 10 */
 	int64_t retry_max_s; /* back-off cap, >= retry_min_s; 900 */
+	/* Bottleneck hop (ANALYSIS.md 2.4): a rise of at least min ms over
+	 * the previous answering hop that persists (later hops >= previous
+	 * + persist * rise). */
+	double bottleneck_min_ms;  /* > 0; 10 */
+	double bottleneck_persist; /* 0..1; 0.8 */
 	int shard_index;     /* i of "i/n", 1-based; 1 */
 	int shard_count;     /* n of "i/n", 1..1024; 1 */
 	enum ap_config_log_level log_level; /* AP_CONFIG_LOG_INFO */
