@@ -8,6 +8,7 @@
 
 #include "cmd_check_config.h"
 #include "cmd_convert.h"
+#include "cmd_billed.h"
 #include "cmd_cost.h"
 #include "cmd_execd.h"
 #include "log.h"
@@ -31,6 +32,8 @@ static const char USAGE[] =
 	"                          summary\n"
 	"  cost FILE [--json]      run the peering/transit cost model on a\n"
 	"                          YAML file of links and destinations\n"
+	"  billed-load [FILE]      95th-percentile billed load of 5-minute\n"
+	"                          traffic samples (inbound, outbound)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help              show this help\n"
@@ -62,6 +65,8 @@ int main(int argc, char **argv)
 		return cmd_execd(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "billed-load") == 0)
+		return cmd_billed(argc - 1, argv + 1);
 	if (strcmp(cmd, "cost") == 0)
 		return cmd_cost(argc - 1, argv + 1);
 	log_msg(LOG_ERROR, "unknown command '%s' (see atlasperf --help)", cmd);
