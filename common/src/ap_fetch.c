@@ -344,3 +344,25 @@ enum ap_status ap_fetch_get(struct ap_fetch *f, const char *url,
 	info->aborted = t.aborted;
 	return st;
 }
+
+bool ap_fetch_url_is_cleartext_remote(const char *url)
+{
+	static const char *const loopback[] = {"127.", "localhost", "[::1]"};
+	const char *h;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return false;
+	h = url + 7;
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		size_t n = strlen(loopback[i]);
+
+		if (strncasecmp(h, loopback[i], n) != 0)
+			continue;
+		if (loopback[i][n - 1] == '.')
+			return false; /* 127.0.0.0/8 */
+		/* the whole host, not a prefix of localhost.example.net */
+		if (h[n] == '\0' || h[n] == ':' || h[n] == '/')
+			return false;
+	}
+	return true;
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file_int.h"
@@ -268,6 +269,29 @@ enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
 
 	state_path(path, sizeof(path), dir, s->msm_id, "");
 	return atomic_file_write(path, 0640, write_state, s, err);
+}
+
+enum ap_status ap_state_dir_prepare(const char *dir, struct ap_err *err)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return ap_err_set(err, AP_EIO, "bad state directory name");
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+			return ap_err_set(err, AP_EIO, "cannot create %s: %s",
+					  tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+		return ap_err_set(err, AP_EIO, "cannot create state_dir %s: %s",
+				  tmp, strerror(errno));
+	return AP_OK;
 }
 
 /* Reads "key <int64>" strictly. */

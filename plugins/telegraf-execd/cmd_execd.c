@@ -33,6 +33,7 @@
 #include "atlasperf/ap_lp.h"
 #include "atlasperf/ap_path.h"
 #include "atlasperf/ap_probe.h"
+#include "atlasperf/ap_state.h"
 #include "execd_signals.h"
 #include "log.h"
 
@@ -302,39 +303,6 @@ static enum log_level level_of(enum ap_config_log_level l)
 	return LOG_INFO;
 }
 
-/* True when url's host is a loopback address (plain HTTP is then fine
- * even with a key: it never leaves the machine). */
-static bool is_loopback_url(const char *url)
-{
-	const char *h = strstr(url, "://");
-
-	if (h == NULL)
-		return false;
-	h += 3;
-	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
-	       strncmp(h, "[::1]", 5) == 0;
-}
-
-static int make_dirs(const char *dir)
-{
-	char tmp[4096];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 static int setup(struct execd *x, char *api_key)
 {
@@ -344,9 +312,8 @@ static int setup(struct execd *x, char *api_key)
 	size_t n_owned = 0;
 	enum ap_status st;
 
-	if (make_dirs(x->cfg->state_dir) != 0) {
-		log_msg(LOG_ERROR, "cannot create state_dir %s: %s",
-			x->cfg->state_dir, strerror(errno));
+	if (ap_state_dir_prepare(x->cfg->state_dir, &err) != AP_OK) {
+		log_msg(LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
 	memset(&fo, 0, sizeof(fo));
@@ -617,9 +584,8 @@ int cmd_execd(int argc, char **argv)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		goto fail;
 	}
-	if (api_key != NULL && strncmp(x.cfg->atlas.base_url, "http://", 7) ==
-				       0 &&
-	    !is_loopback_url(x.cfg->atlas.base_url)) {
+	if (api_key != NULL &&
+	    ap_fetch_url_is_cleartext_remote(x.cfg->atlas.base_url)) {
 		log_msg(LOG_ERROR, "atlas.base_url %s is plain HTTP: refusing "
 			"to send the API key over it (use https://)",
 			x.cfg->atlas.base_url);

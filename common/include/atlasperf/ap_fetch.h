@@ -70,4 +70,8 @@ enum ap_status ap_fetch_get(struct ap_fetch *f, const char *url,
  * and path prefix): the only URLs that get the API key. */
 bool ap_fetch_is_trusted(const struct ap_fetch *f, const char *url);
 
+/* True when url is plain http:// to a host other than loopback (127.x,
+ * localhost, [::1]): no API key may travel there in clear text. */
+bool ap_fetch_url_is_cleartext_remote(const char *url);
+
 #endif

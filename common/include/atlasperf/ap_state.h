@@ -39,6 +39,10 @@ enum ap_status ap_state_load(const char *dir, int64_t msm_id,
 enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
 			     struct ap_err *err);
 
+/* Creates dir (and its parents) with mode 0750 when missing. AP_EIO
+ * with the path and the system's reason. */
+enum ap_status ap_state_dir_prepare(const char *dir, struct ap_err *err);
+
 /* Frees s; NULL is fine. */
 void ap_state_free(struct ap_msm_state *s);
 
