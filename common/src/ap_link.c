@@ -58,7 +58,7 @@ static enum ap_status emit_one(const struct ap_cost_model *model,
 	ap_metric_init(&m, "atlas_link", now);
 	ap_metric_tag(&m, "link", l->name);
 	ap_metric_tag(&m, "kind", ap_cost_kind_name(l->kind));
-	ap_metric_tag(&m, "shard", shard);
+	ap_metric_tag_copy(&m, "shard", shard);
 	ap_metric_int(&m, "results", acc->results);
 	ap_stats_sort(acc->rtt_ms, acc->n_rtt);
 	ap_metric_float(&m, "percentile50_response_ms",

@@ -52,6 +52,16 @@ static const char *scratch_copy(struct ap_metric *m, const char *s)
 	return dst;
 }
 
+void ap_metric_tag_copy(struct ap_metric *m, const char *key,
+			const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return;
+	value = scratch_copy(m, value);
+	if (value != NULL)
+		ap_metric_tag(m, key, value);
+}
+
 void ap_metric_tag_int(struct ap_metric *m, const char *key, int64_t value)
 {
 	char num[24];

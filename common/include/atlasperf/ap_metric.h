@@ -68,6 +68,11 @@ void ap_metric_init(struct ap_metric *m, const char *name, int64_t time_s);
  */
 void ap_metric_tag(struct ap_metric *m, const char *key, const char *value);
 
+/* Adds a tag whose value is copied into the metric's scratch area (for a
+ * value the caller cannot keep alive). */
+void ap_metric_tag_copy(struct ap_metric *m, const char *key,
+			const char *value);
+
 /* Adds a tag whose value is an integer, formatted into the scratch area. */
 void ap_metric_tag_int(struct ap_metric *m, const char *key, int64_t value);
 
