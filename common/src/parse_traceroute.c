@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* parse_traceroute: hops and replies, including late/err/x and icmpext. */
-#include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
 
 #include "result_int.h"
 
