@@ -154,7 +154,8 @@ unit-tests: $(CD_TEST_BIN)
 # Telegraf and collectd only look in /etc/telegraf/telegraf.d,
 # /etc/collectd/collectd.conf.d and /usr/lib/collectd, so for a /usr/local
 # install that they pick up by themselves pass e.g.
-#   make install SYSCONFDIR=/etc COLLECTD_PLUGINDIR=/usr/lib/collectd
+#   make install SYSCONFDIR=/etc LOCALSTATEDIR=/var
+#       COLLECTD_PLUGINDIR=/usr/lib/collectd   (one command line)
 # The installed configuration files are the shipped ones with their paths
 # rewritten to the installed ones (AP_PATHS_SED); the YAML file is
 # examples/atlasperf.yaml with state_dir = STATEDIR. The collectd parts
@@ -187,10 +188,8 @@ COLLECTD_PLUGINDIR ?= $(PREFIX)/lib/collectd
 COLLECTD_CONFDIR   ?= $(SYSCONFDIR)/collectd/collectd.conf.d
 TELEGRAF_CONFDIR   ?= $(SYSCONFDIR)/telegraf/telegraf.d
 WITH_COLLECTD      ?= $(if $(wildcard $(CD_HEADER)),yes,no)
-INSTALL            ?= install
 
 AP_DOCS     := README.md CHANGELOG.md $(wildcard docs/*.md)
-AP_MANS     := docs/man/atlasperf.1 docs/man/atlasperf.yaml.5
 AP_GEN      := $(BUILD)/install-gen
 AP_CD_DEPS  := $(if $(filter yes,$(WITH_COLLECTD)),$(BUILD)/atlasperf.so)
 # The shipped snippets name the Debian paths; make them name ours.
@@ -203,7 +202,7 @@ AP_PATHS_SED := -e 's|/usr/bin/atlasperf|$(BINDIR)/atlasperf|g' \
 # The source tree without build outputs, as a tar stream on stdout (the
 # copy `make deb` builds in, the tarball `make rpm` builds from).
 AP_TREE_TAR := tar -cf - --exclude=./.git --exclude=./build \
-	--exclude='./$(BUILD)' --exclude=__pycache__ \
+	--exclude='./$(BUILD)' --exclude=__pycache__ --exclude=node_modules \
 	--exclude='./tests/fuzz/corpus-*' --exclude='crash-*' \
 	--exclude='leak-*' --exclude='timeout-*' .
 # dpkg-buildpackage and rpmbuild run make again: nothing of this make's
@@ -223,39 +222,39 @@ install: all $(AP_CD_DEPS)
 		{ echo "install: no state_dir line in examples/atlasperf.yaml" >&2; exit 1; }
 	sed $(AP_PATHS_SED) packaging/telegraf/atlasperf.conf \
 		> $(AP_GEN)/telegraf-atlasperf.conf
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/atlasperf \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/atlasperf \
 		$(DESTDIR)$(TELEGRAF_CONFDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(DATADIR)/atlasperf/grafana/dashboards \
 		$(DESTDIR)$(DATADIR)/atlasperf/grafana/provisioning
-	$(INSTALL) -m 0755 $(BUILD)/atlasperf $(DESTDIR)$(BINDIR)/atlasperf
-	$(INSTALL) -m 0640 $(AP_GEN)/atlasperf.yaml \
+	install -m 0755 $(BUILD)/atlasperf $(DESTDIR)$(BINDIR)/atlasperf
+	install -m 0640 $(AP_GEN)/atlasperf.yaml \
 		$(DESTDIR)$(SYSCONFDIR)/atlasperf/atlasperf.yaml
-	$(INSTALL) -m 0644 $(AP_GEN)/telegraf-atlasperf.conf \
+	install -m 0644 $(AP_GEN)/telegraf-atlasperf.conf \
 		$(DESTDIR)$(TELEGRAF_CONFDIR)/atlasperf.conf
-	$(INSTALL) -m 0644 docs/man/atlasperf.1 $(DESTDIR)$(MANDIR)/man1/
-	$(INSTALL) -m 0644 docs/man/atlasperf.yaml.5 $(DESTDIR)$(MANDIR)/man5/
-	$(INSTALL) -m 0644 $(AP_DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/man/atlasperf.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/atlasperf.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(AP_DOCS) $(DESTDIR)$(DOCDIR)/
 	@# Whatever grafana/ holds at build time (dot files and backups aside).
 	for d in dashboards provisioning; do \
 		[ -d grafana/$$d ] || continue; \
 		(cd grafana/$$d && find . -type f ! -name '.*' ! -name '*~' | sort) | \
 		while read -r f; do \
-			$(INSTALL) -D -m 0644 "grafana/$$d/$$f" \
+			install -D -m 0644 "grafana/$$d/$$f" \
 				"$(DESTDIR)$(DATADIR)/atlasperf/grafana/$$d/$$f" || exit 1; \
 		done || exit 1; \
 	done
-	$(INSTALL) -d -m 0750 $(DESTDIR)$(STATEDIR)
+	install -d -m 0750 $(DESTDIR)$(STATEDIR)
 ifeq ($(WITH_COLLECTD),yes)
 	sed $(AP_PATHS_SED) packaging/collectd/atlasperf.conf \
 		> $(AP_GEN)/collectd-atlasperf.conf
-	$(INSTALL) -d $(DESTDIR)$(COLLECTD_PLUGINDIR) \
+	install -d $(DESTDIR)$(COLLECTD_PLUGINDIR) \
 		$(DESTDIR)$(COLLECTD_CONFDIR) $(DESTDIR)$(DATADIR)/atlasperf
-	$(INSTALL) -m 0644 $(BUILD)/atlasperf.so \
+	install -m 0644 $(BUILD)/atlasperf.so \
 		$(DESTDIR)$(COLLECTD_PLUGINDIR)/atlasperf.so
-	$(INSTALL) -m 0644 plugins/collectd/atlasperf.db \
+	install -m 0644 plugins/collectd/atlasperf.db \
 		$(DESTDIR)$(DATADIR)/atlasperf/atlasperf.db
-	$(INSTALL) -m 0644 $(AP_GEN)/collectd-atlasperf.conf \
+	install -m 0644 $(AP_GEN)/collectd-atlasperf.conf \
 		$(DESTDIR)$(COLLECTD_CONFDIR)/atlasperf.conf
 endif
 
@@ -273,7 +272,7 @@ uninstall:
 
 # VERSION is the one version: debian/changelog, the spec file and
 # CHANGELOG.md must agree with it (atlasperf --version prints it).
-version-check:
+version-check: package-deps
 	@v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && \
 	[ "$$v" = "$(VERSION)" ] || { echo "version-check: packaging/debian/changelog has $$v, VERSION has $(VERSION) (add an entry: dch -c packaging/debian/changelog -v $(VERSION))" >&2; exit 1; }
 	@v=$$(sed -n 's/^Version:[[:space:]]*//p' packaging/rpm/atlasperf.spec) && \
@@ -284,23 +283,22 @@ version-check:
 package-deps:
 	@scripts/install-package-deps
 
-deb: package-deps version-check
+deb: version-check
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/atlasperf-$(VERSION)
 	$(AP_TREE_TAR) | tar -xf - -C $(BUILD)/deb/atlasperf-$(VERSION)
 	cp -R packaging/debian $(BUILD)/deb/atlasperf-$(VERSION)/debian
 	cd $(BUILD)/deb/atlasperf-$(VERSION) && \
 		$(AP_CLEAN_ENV) dpkg-buildpackage -us -uc -b -jauto
-	rm -f $(BUILD)/atlasperf_*.deb $(BUILD)/atlasperf-collectd_*.deb
+	rm -f $(BUILD)/atlasperf_*.deb $(BUILD)/atlasperf-*_*.deb
 	cp $(BUILD)/deb/*.deb $(BUILD)/
 	@ls -1 $(BUILD)/*.deb
 
 AP_RPM_TOP = $(abspath $(BUILD))/rpm
-rpm: package-deps version-check
+rpm: version-check
 	rm -rf $(AP_RPM_TOP)
-	mkdir -p $(AP_RPM_TOP)/SOURCES
-	$(AP_TREE_TAR) | (mkdir -p $(AP_RPM_TOP)/tree/atlasperf-$(VERSION) && \
-		tar -xf - -C $(AP_RPM_TOP)/tree/atlasperf-$(VERSION))
+	mkdir -p $(AP_RPM_TOP)/SOURCES $(AP_RPM_TOP)/tree/atlasperf-$(VERSION)
+	$(AP_TREE_TAR) | tar -xf - -C $(AP_RPM_TOP)/tree/atlasperf-$(VERSION)
 	tar -czf $(AP_RPM_TOP)/SOURCES/atlasperf-$(VERSION).tar.gz \
 		-C $(AP_RPM_TOP)/tree atlasperf-$(VERSION)
 	$(AP_CLEAN_ENV) rpmbuild -bb --nodeps --define '_topdir $(AP_RPM_TOP)' \
