@@ -111,6 +111,16 @@ static enum ap_status pass1_bad(const char *why, uint64_t line, void *user)
 	return AP_OK;
 }
 
+/* A whole result over the size cap is one bad result, not a broken
+ * response: pass 2 counts it. */
+static enum ap_status pass1_too_large(size_t cap, uint64_t line, void *user)
+{
+	(void)cap;
+	(void)line;
+	(void)user;
+	return AP_OK;
+}
+
 static enum ap_status pass1_body(const char *data, size_t len, void *user)
 {
 	struct fetch_pass *p = user;
@@ -147,8 +157,8 @@ static enum ap_status fetch_window(struct ap_fetch *f,
 				   struct ap_poll_report *rep,
 				   struct ap_err *err)
 {
-	static const struct ap_split_cb cb_template = {pass1_record,
-						       pass1_bad, NULL};
+	static const struct ap_split_cb cb_template = {
+		pass1_record, pass1_bad, NULL, pass1_too_large};
 	struct ap_split_cb cb = cb_template;
 	struct ap_fetch_info info;
 	char url[2048];
@@ -198,14 +208,42 @@ struct convert_pass {
 	const struct ap_sink *sink;
 	struct ap_poll_report *rep;
 	struct ap_err *err;
+	/* One result's points, held until all of them were built, so a
+	 * result gives all its points or none (a traceroute whose hop point
+	 * cannot be built must not leave its main point behind). */
+	struct ap_metric *stage;
+	size_t n_stage, cap_stage;
 };
 
-static enum ap_status count_points(const struct ap_metric *m, void *user)
+static enum ap_status stage_point(const struct ap_metric *m, void *user)
 {
 	struct convert_pass *c = user;
 
-	c->rep->points++;
-	return c->sink->emit(m, c->sink->user);
+	if (c->n_stage == c->cap_stage) {
+		size_t cap = c->cap_stage ? c->cap_stage * 2 : 8;
+		struct ap_metric *v = realloc(c->stage, cap * sizeof(*v));
+
+		if (v == NULL)
+			return AP_ENOMEM;
+		c->stage = v;
+		c->cap_stage = cap;
+	}
+	ap_metric_copy(&c->stage[c->n_stage++], m);
+	return AP_OK;
+}
+
+/* Hands the staged points to the real sink. */
+static enum ap_status forward_stage(struct convert_pass *c)
+{
+	enum ap_status st = AP_OK;
+
+	for (size_t i = 0; i < c->n_stage && st == AP_OK; i++) {
+		st = c->sink->emit(&c->stage[i], c->sink->user);
+		if (st == AP_OK)
+			c->rep->points++;
+	}
+	c->n_stage = 0;
+	return st;
 }
 
 static void invalid(struct convert_pass *c, const struct ap_result_id *id,
@@ -221,7 +259,7 @@ static enum ap_status pass2_record(const char *data, size_t len,
 {
 	struct convert_pass *c = user;
 	struct ap_convert_opts opts = *c->o->convert;
-	struct ap_sink counted = {count_points, c};
+	struct ap_sink staged = {stage_point, c};
 	struct ap_result *r = NULL;
 	struct ap_result_id id;
 	struct ap_err perr;
@@ -270,8 +308,16 @@ static enum ap_status pass2_record(const char *data, size_t len,
 		return ap_err_set(c->err, st, "msm %" PRId64 ": path analysis: "
 				  "%s", c->o->msm_id, ap_strerror(st));
 	}
-	st = ap_convert_result(r, &opts, &counted, &perr);
+	c->n_stage = 0;
+	st = ap_convert_result(r, &opts, &staged, &perr);
 	if (st == AP_OK) {
+		/* The points borrow from r and opts: forward before freeing. */
+		st = forward_stage(c);
+		if (st != AP_OK) {
+			ap_result_free(r);
+			return ap_err_set(c->err, st, "msm %" PRId64 ": output: "
+					  "%s", c->o->msm_id, ap_strerror(st));
+		}
 		st = ap_state_mark(c->s, r->base.prb_id, r->base.timestamp);
 		if (st == AP_OK && c->o->agg != NULL)
 			st = ap_agg_add(c->o->agg, r, &opts, &perr);
@@ -281,7 +327,9 @@ static enum ap_status pass2_record(const char *data, size_t len,
 		if (r->base.timestamp > c->rep->newest_ts)
 			c->rep->newest_ts = r->base.timestamp;
 	} else if (st == AP_EINVAL) {
-		/* Not representable (e.g. too many tags): skip it. */
+		/* Not representable (e.g. too many tags): skip it, with none
+		 * of its points. */
+		c->n_stage = 0;
 		invalid(c, &id, perr.msg);
 		st = AP_OK;
 	} else {
@@ -300,10 +348,23 @@ static enum ap_status pass2_bad(const char *why, uint64_t line, void *user)
 	return AP_OK; /* framing was checked in pass 1 */
 }
 
+static enum ap_status pass2_too_large(size_t cap, uint64_t line, void *user)
+{
+	struct convert_pass *c = user;
+	struct ap_result_id id = {-1, -1, -1};
+	char why[64];
+
+	(void)line;
+	c->rep->results_read++;
+	snprintf(why, sizeof(why), "result larger than %zu bytes", cap);
+	invalid(c, &id, why);
+	return AP_OK;
+}
+
 static enum ap_status convert_spool(FILE *spool, struct convert_pass *c)
 {
-	static const struct ap_split_cb cb_template = {pass2_record, pass2_bad,
-						       NULL};
+	static const struct ap_split_cb cb_template = {
+		pass2_record, pass2_bad, NULL, pass2_too_large};
 	struct ap_split_cb cb = cb_template;
 	struct ap_split split;
 	char *chunk = malloc(SPOOL_CHUNK);
@@ -334,9 +395,11 @@ static void poll_range(const struct ap_msm_state *s,
 	int64_t horizon_start = now - o->horizon_s;
 
 	rep->stop = now;
-	if (cursor == 0 || now - ap_state_last_sweep(s) >= o->sweep_s) {
+	if (cursor == 0 || o->final ||
+	    now - ap_state_last_sweep(s) >= o->sweep_s) {
 		/* First start backfills the horizon; a sweep re-reads it
-		 * to catch results that became visible late. */
+		 * to catch results that became visible late; so does the
+		 * last poll of a stopped measurement. */
 		rep->start = horizon_start;
 		rep->swept = true;
 	} else {
@@ -352,7 +415,7 @@ enum ap_status ap_poll(struct ap_fetch *f, struct ap_msm_state *s,
 		       struct ap_poll_report *report, struct ap_err *err)
 {
 	struct fetch_pass p;
-	struct convert_pass c = {NULL, o, s, sink, report, err};
+	struct convert_pass c = {NULL, o, s, sink, report, err, NULL, 0, 0};
 	enum ap_status st = AP_OK;
 	int64_t window = o->max_window_s > 0 ? o->max_window_s : 3600;
 
@@ -399,6 +462,7 @@ enum ap_status ap_poll(struct ap_fetch *f, struct ap_msm_state *s,
 		st = convert_spool(p.spool, &c);
 	fclose(p.spool);
 	free(p.ids.v);
+	free(c.stage);
 	ap_result_parser_free(p.parser);
 	return st;
 }

@@ -32,6 +32,7 @@ struct ap_collector {
 	struct ap_collector_stats stats;
 	int64_t meta_at;        /* when metadata was last read; 0 never */
 	bool stopped;           /* the measurement will give no more */
+	int64_t stop_time;      /* when it stopped, -1 unknown */
 	bool disabled;          /* 401/403/404: do not poll */
 	int64_t next_try;       /* back-off: no attempt before this */
 	uint64_t rng;           /* jitter; per collector, no global state */
@@ -93,6 +94,7 @@ enum ap_status ap_collector_new(struct ap_collector **out,
 	if (c->rng == 0)
 		c->rng = 1;
 	snprintf(c->msm_tag, sizeof(c->msm_tag), "%" PRId64, m->id);
+	c->stop_time = -1;
 	*out = c;
 	return AP_OK;
 }
@@ -177,8 +179,10 @@ static int64_t back_off(struct ap_collector *c, int64_t now, long retry_after)
 	/* Full delay minus up to half of it, so many collectors that failed
 	 * together do not retry together. */
 	delay -= (int64_t)(next_rand(c) % (uint64_t)(delay / 2 + 1));
+	/* Honour Retry-After, but never beyond the back-off cap: a huge
+	 * value must neither overflow nor silence a measurement for good. */
 	if (retry_after > delay)
-		delay = retry_after;
+		delay = retry_after < cap ? retry_after : cap;
 	c->next_try = now + delay;
 	return delay;
 }
@@ -208,6 +212,7 @@ static bool refresh_meta(struct ap_collector *c, int64_t now,
 	}
 	c->meta_at = now;
 	c->stopped = meta.stopped;
+	c->stop_time = meta.stop_time;
 	if (meta.interval_s > 0)
 		c->interval_s = meta.interval_s;
 	c->summarised = strcmp(meta.type, "ping") == 0 ||
@@ -267,7 +272,12 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 	o.sweep_s = c->cfg->late_sweep_interval_s;
 	if (o.overlap_s > o.horizon_s)
 		o.overlap_s = o.horizon_s;
-	o.final = c->stopped;
+	/* A stopped measurement's offline probes may still upload results:
+	 * keep polling for the lateness horizon after the stop, then read
+	 * the whole horizon one last time. */
+	o.final = c->stopped &&
+		  (c->stop_time < 0 ||
+		   now >= c->stop_time + c->cfg->late_results_horizon_s);
 	o.convert = &c->convert;
 	o.probes = c->probes;
 	o.agg = c->agg;
@@ -373,10 +383,12 @@ enum ap_status ap_api_key_load(const char *key_file, char **out,
 		n = fread(buf, 1, sizeof(buf) - 1, f);
 		fclose(f);
 		buf[n] = '\0';
-		if (n > API_KEY_MAX)
+		if (n > API_KEY_MAX) {
+			memset(buf, 0, sizeof(buf));
 			return ap_err_set(err, AP_EINVAL,
 					  "%s: too long for an API key",
 					  key_file);
+		}
 	} else {
 		src = getenv("ATLAS_API_KEY");
 		if (src == NULL || src[0] == '\0')

@@ -53,7 +53,9 @@ static enum ap_status deliver(struct ap_split *s)
 	enum ap_status st;
 	char why[96];
 
-	if (s->oversize) {
+	if (s->oversize && s->cb.too_large != NULL) {
+		st = s->cb.too_large(s->rec.cap, s->rec_line, s->cb.user);
+	} else if (s->oversize) {
 		snprintf(why, sizeof(why), "result larger than %zu bytes",
 			 s->rec.cap);
 		st = report(s, why);

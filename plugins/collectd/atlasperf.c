@@ -24,6 +24,7 @@
 #include "atlasperf/ap_fetch.h"
 #include "atlasperf/ap_state.h"
 #include "atlasperf/ap_metric.h"
+#include "atlasperf/ap_path.h"
 #include "atlasperf/ap_probe.h"
 #include "cd_map.h"
 #include "cd_queue.h"
@@ -76,6 +77,9 @@ static struct {
 	cdtime_t interval;      /* Interval override, 0 = none */
 	bool config_error;      /* an option was wrong: init must fail */
 	struct ap_config *cfg;  /* borrowed by every measurement context */
+	/* Exit-link/IXP table: read-only after init, so every read callback
+	 * can use it at once. */
+	struct ap_path_table *paths;
 	bool curl_ready;
 	bool signals_chained;
 	struct sigaction old_term, old_int;
@@ -766,6 +770,7 @@ static struct msm_ctx *new_msm(const struct ap_config_msm *m,
 		goto fail;
 	}
 	ap_collector_on_invalid(c->collector, log_invalid, NULL);
+	ap_collector_set_paths(c->collector, conf.paths);
 	c->ack = bsearch(&c->id, conf.acks, conf.n_acks, sizeof(*conf.acks),
 			 cmp_ack);
 	return c;
@@ -850,6 +855,10 @@ static int init_cb(void)
 		ERROR(PFX "%s", err.msg);
 		goto out;
 	}
+	if (ap_path_table_new(&conf.paths, conf.cfg, &err) != AP_OK) {
+		ERROR(PFX "%s", err.msg);
+		goto out;
+	}
 	/* Still single-threaded here, as curl_global_init wants. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		ERROR(PFX "cannot initialise libcurl");
@@ -887,6 +896,8 @@ static int shutdown_cb(void)
 	atomic_store(&stopping, 1);
 	unchain_signals();
 	free_acks();
+	ap_path_table_free(conf.paths);
+	conf.paths = NULL;
 	ap_config_free(conf.cfg);
 	conf.cfg = NULL;
 	if (conf.curl_ready) {

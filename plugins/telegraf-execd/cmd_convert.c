@@ -185,6 +185,7 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 	enum ap_status st;
 
 	run->results++;
+	ap_err_clear(&run->encode_err);
 	st = ap_result_parse_with(run->parser, data, len, &r, &id, &err);
 	if (st == AP_ENOMEM)
 		return st;
@@ -242,7 +243,8 @@ static enum ap_status on_bad(const char *why, uint64_t line, void *user)
  * not be opened or read. */
 static int convert_input(struct convert_run *run, const char *path)
 {
-	static const struct ap_split_cb cb_template = {on_record, on_bad, NULL};
+	static const struct ap_split_cb cb_template = {on_record, on_bad, NULL,
+							 NULL};
 	struct ap_split_cb cb = cb_template;
 	struct ap_split split;
 	FILE *in = stdin;

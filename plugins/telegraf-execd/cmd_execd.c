@@ -616,7 +616,10 @@ int cmd_execd(int argc, char **argv)
 	curl_global_cleanup();
 	return x.stdout_broken ? 1 : rc;
 fail:
-	free(api_key);
+	if (api_key != NULL) {
+		memset(api_key, 0, strlen(api_key));
+		free(api_key);
+	}
 	teardown(&x);
 	return 1;
 }

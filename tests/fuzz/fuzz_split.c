@@ -100,7 +100,8 @@ static uint32_t next(uint32_t *state)
 static void split(struct run *run, size_t max_record, const char *p,
 		  size_t n, uint32_t seed)
 {
-	static const struct ap_split_cb cb_template = {on_record, on_bad, NULL};
+	static const struct ap_split_cb cb_template = {on_record, on_bad, NULL,
+							 NULL};
 	struct ap_split_cb cb = cb_template;
 	struct ap_split s;
 	size_t off = 0;

@@ -41,7 +41,7 @@ static enum ap_status on_bad(const char *why, uint64_t line, void *u)
 /* Feeds text in chunks of step bytes (0 = all at once). */
 static void run(struct seen *s, const char *text, size_t step, size_t cap)
 {
-	struct ap_split_cb cb = {on_rec, on_bad, s};
+	struct ap_split_cb cb = {on_rec, on_bad, s, NULL};
 	struct ap_split sp;
 	size_t len = strlen(text);
 
@@ -53,6 +53,17 @@ static void run(struct seen *s, const char *text, size_t step, size_t cap)
 		ap_split_feed(&sp, text + i, len - i < step ? len - i : step);
 	ap_split_finish(&sp);
 	ap_split_reset(&sp);
+}
+
+static int *large_count;
+
+static enum ap_status count_large(size_t cap, uint64_t line, void *u)
+{
+	(void)u;
+	(void)line;
+	if (cap == 16)
+		++*large_count;
+	return AP_OK;
 }
 
 static enum ap_status stop_cb(const char *d, size_t len, uint64_t line,
@@ -126,6 +137,25 @@ int main(void)
 		CHECK_STR(s.recs[0], "{\"ok\":1}");
 	}
 
+	/* With a too_large callback, an oversized record goes there (the
+	 * response is intact: one bad result, not a broken stream). */
+	{
+		int big = 0;
+		struct ap_split_cb cb = {on_rec, on_bad, &s, count_large};
+		struct ap_split sp;
+		static const char in[] = "[{\"s\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},"
+					 "{\"ok\":1}]";
+
+		memset(&s, 0, sizeof(s));
+		large_count = &big;
+		ap_split_init(&sp, 16, &cb);
+		ap_split_feed(&sp, in, strlen(in));
+		ap_split_finish(&sp);
+		ap_split_reset(&sp);
+		CHECK(big == 1 && s.n == 1 && s.nbad == 0);
+		CHECK_STR(s.recs[0], "{\"ok\":1}");
+	}
+
 	/* Empty and whitespace-only input give nothing. */
 	run(&s, "", 0, 0);
 	CHECK(s.n == 0 && s.nbad == 0);
@@ -139,7 +169,7 @@ int main(void)
 	/* A callback's error stops the scan and is returned. */
 	{
 		int calls = 0;
-		struct ap_split_cb cb = {stop_cb, NULL, &calls};
+		struct ap_split_cb cb = {stop_cb, NULL, &calls, NULL};
 		struct ap_split sp;
 
 		ap_split_init(&sp, 0, &cb);

@@ -36,7 +36,8 @@ struct ap_poll_opts {
 	int64_t sweep_s;       /* late_sweep_interval */
 	int64_t overlap_s;     /* re-read behind the cursor on every poll */
 	int64_t max_window_s;  /* one request spans at most this much time */
-	bool final;            /* measurement stopped: mark it finished */
+	bool final;            /* measurement stopped: read the whole
+				* horizon and mark it finished */
 	/* Tags, hop points, bottleneck rule; probe_asn/probe_cc are filled
 	 * per result by the poll. Borrowed. */
 	const struct ap_convert_opts *convert;

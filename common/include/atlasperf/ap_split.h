@@ -39,6 +39,11 @@ struct ap_split_cb {
 	 */
 	enum ap_status (*bad)(const char *why, uint64_t line, void *user);
 	void *user;
+	/*
+	 * Optional: a complete record over the size cap (framing is intact,
+	 * the record was skipped). When NULL, such a record goes to bad.
+	 */
+	enum ap_status (*too_large)(size_t cap, uint64_t line, void *user);
 };
 
 struct ap_split {
