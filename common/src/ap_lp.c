@@ -3,6 +3,7 @@
 #include "atlasperf/ap_lp.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@
 
 struct ap_lp {
 	locale_t c_locale; /* used for number formatting only */
+	/* format_short_decimal for doubles; off with
+	 * ATLASPERF_NO_FAST_PATH=1 (read once, in ap_lp_new) */
+	bool fast;
 };
 
 enum ap_status ap_lp_new(struct ap_lp **out, struct ap_err *err)
@@ -34,6 +38,11 @@ enum ap_status ap_lp_new(struct ap_lp **out, struct ap_err *err)
 		free(lp);
 		return ap_err_set(err, AP_ENOMEM, "cannot create C locale");
 	}
+	{
+		const char *e = getenv("ATLASPERF_NO_FAST_PATH");
+
+		lp->fast = e == NULL || e[0] == '\0' || strcmp(e, "0") == 0;
+	}
 	*out = lp;
 	return AP_OK;
 }
@@ -46,15 +55,79 @@ void ap_lp_free(struct ap_lp *lp)
 	free(lp);
 }
 
+static const double LP_POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
+				  1e6, 1e7, 1e8, 1e9, 1e10};
+
+/*
+ * The common case without snprintf/strtod: v is the double nearest to a
+ * decimal D = m / 10^k with m < 10^15 (checked exactly: m and 10^k are
+ * exact doubles and the division is correctly rounded). Any decimal of at
+ * most 15 significant digits survives decimal -> double -> %.15g (DBL_DIG
+ * is 15), so %.15g prints D, it reads back as v and the loop below would
+ * stop at precision 15. %g uses fixed notation for 1e-4 <= |D| < 1e15,
+ * trailing zeros and a bare '.' removed: written here the same way.
+ * Returns 0 when v is not such a number (the caller uses snprintf).
+ */
+static size_t format_short_decimal(double v, char *dst)
+{
+	double a = fabs(v);
+	uint64_t m = 0, ip, fp;
+	int k;
+	char tmp[32];
+	size_t len = 0, t = 0;
+
+	if (!(a >= 1e-4) || !(a < 1e15))
+		return 0;
+	for (k = 0; k <= 10; k++) {
+		double s = a * LP_POW10[k];
+
+		if (!(s < 1e15))
+			return 0;
+		m = (uint64_t)(s + 0.5);
+		if ((double)m / LP_POW10[k] == a)
+			break;
+	}
+	if (k > 10)
+		return 0;
+	/* strip trailing zeros of the fraction */
+	while (k > 0 && m % 10 == 0) {
+		m /= 10;
+		k--;
+	}
+	ip = m / (uint64_t)LP_POW10[k];
+	fp = m % (uint64_t)LP_POW10[k];
+	if (v < 0)
+		dst[len++] = '-';
+	do {
+		tmp[t++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip > 0);
+	while (t > 0)
+		dst[len++] = tmp[--t];
+	if (k > 0) {
+		dst[len++] = '.';
+		for (int i = k - 1; i >= 0; i--) {
+			dst[len + (size_t)i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		len += (size_t)k;
+	}
+	dst[len] = '\0';
+	return len;
+}
+
 size_t ap_lp_format_double(struct ap_lp *lp, double v, char *dst, size_t n)
 {
 	locale_t old;
 	int len = 0;
+	size_t fast;
 
 	if (!isfinite(v) || n < 32)
 		return 0;
 	if (v == 0.0)
 		v = 0.0; /* folds -0 into 0 */
+	if (lp->fast && (fast = format_short_decimal(v, dst)) > 0)
+		return fast;
 	old = uselocale(lp->c_locale);
 	/* The shortest of 15..17 significant digits that reads back exact. */
 	for (int prec = 15; prec <= 17; prec++) {
@@ -68,15 +141,81 @@ size_t ap_lp_format_double(struct ap_lp *lp, double v, char *dst, size_t n)
 	return (size_t)len;
 }
 
+/* Decimal digits of v (as "%" PRId64) at dst; returns the length (no
+ * NUL written). dst needs 20 bytes. */
+static size_t format_int64(int64_t v, char *dst)
+{
+	char tmp[24];
+	size_t t = 0, n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[t++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		dst[n++] = '-';
+	while (t > 0)
+		dst[n++] = tmp[--t];
+	return n;
+}
+
 /* Characters that need a backslash in a position. */
 static const char MEAS_SPECIAL[] = ", ";
 static const char KEY_SPECIAL[] = ",= ";
 
 /* Bytes that cannot be copied as they are in a name or key position. */
-static bool needs_care(unsigned char c, const char *special)
+static inline bool needs_care(unsigned char c, const char *special)
 {
-	return c < 0x20 || c == 0x7f || c == '\\' ||
-	       strchr(special, c) != NULL;
+	/* as strchr(special, c) for the two sets, without the call */
+	return c < 0x20 || c == 0x7f || c == '\\' || c == ',' || c == ' ' ||
+	       (c == '=' && special == KEY_SPECIAL);
+}
+
+/*
+ * Line staging: a point is assembled in a small local buffer and handed
+ * to ap_buf in a few ap_buf_add calls instead of one per byte or token.
+ * The first error sticks; the bytes that reach the ap_buf, and so the
+ * outcome (the total length checked against its cap), are the same.
+ */
+struct lp_w {
+	struct ap_buf *b;
+	enum ap_status st;
+	size_t n;
+	char tmp[1024];
+};
+
+static void w_flush(struct lp_w *w)
+{
+	if (w->n > 0 && w->st == AP_OK)
+		w->st = ap_buf_add(w->b, w->tmp, w->n);
+	w->n = 0;
+}
+
+static void w_add(struct lp_w *w, const char *s, size_t len)
+{
+	if (w->st != AP_OK)
+		return;
+	if (len > sizeof(w->tmp) - w->n) {
+		w_flush(w);
+		if (w->st != AP_OK)
+			return;
+		if (len > sizeof(w->tmp)) {
+			w->st = ap_buf_add(w->b, s, len);
+			return;
+		}
+	}
+	memcpy(w->tmp + w->n, s, len);
+	w->n += len;
+}
+
+static void w_addc(struct lp_w *w, char c)
+{
+	if (w->n == sizeof(w->tmp))
+		w_flush(w);
+	if (w->st != AP_OK)
+		return;
+	w->tmp[w->n++] = c;
 }
 
 /* Length of s cut to at most max bytes without splitting a UTF-8
@@ -101,13 +240,12 @@ static size_t cut_utf8(const char *s, size_t max)
  * as two), so such a backslash is written as '?'; any other backslash is
  * literal.
  */
-static enum ap_status put_escaped(struct ap_buf *b, const char *s,
-				  const char *special, size_t max)
+static void put_escaped(struct lp_w *w, const char *s,
+			const char *special, size_t max)
 {
-	enum ap_status st = AP_OK;
 	const char *p = s, *end = s + cut_utf8(s, max);
 
-	while (p < end && st == AP_OK) {
+	while (p < end && w->st == AP_OK) {
 		const char *run = p;
 		unsigned char c;
 
@@ -115,54 +253,49 @@ static enum ap_status put_escaped(struct ap_buf *b, const char *s,
 		while (p < end && !needs_care((unsigned char)*p, special))
 			p++;
 		if (p > run)
-			st = ap_buf_add(b, run, (size_t)(p - run));
-		if (p == end || st != AP_OK)
+			w_add(w, run, (size_t)(p - run));
+		if (p == end || w->st != AP_OK)
 			break;
 		c = (unsigned char)*p;
 		if (c < 0x20 || c == 0x7f) {
-			st = ap_buf_addc(b, '?');
+			w_addc(w, '?');
 		} else if (c != '\\') {
-			st = ap_buf_addc(b, '\\');
-			if (st == AP_OK)
-				st = ap_buf_addc(b, (char)c);
+			w_addc(w, '\\');
+			w_addc(w, (char)c);
 		} else if (p + 1 == end || p[1] == '\\' ||
 			   strchr(special, p[1]) != NULL) {
-			st = ap_buf_addc(b, '?');
+			w_addc(w, '?');
 		} else {
-			st = ap_buf_addc(b, (char)c);
+			w_addc(w, (char)c);
 		}
 		p++;
 	}
-	return st;
 }
 
-static enum ap_status put_string_value(struct ap_buf *b, const char *s)
+static void put_string_value(struct lp_w *w, const char *s)
 {
-	enum ap_status st = ap_buf_addc(b, '"');
 	size_t n = 0;
 
-	for (const char *p = s; *p != '\0' && st == AP_OK; p++, n++) {
+	w_addc(w, '"');
+	for (const char *p = s; *p != '\0' && w->st == AP_OK; p++, n++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (n == LP_MAX_STRING)
 			break;
 		if (c == '"' || c == '\\') {
-			st = ap_buf_addc(b, '\\');
-			if (st == AP_OK)
-				st = ap_buf_addc(b, (char)c);
+			w_addc(w, '\\');
+			w_addc(w, (char)c);
 		} else if (c < 0x20 || c == 0x7f) {
-			st = ap_buf_addc(b, '?');
+			w_addc(w, '?');
 		} else {
-			st = ap_buf_addc(b, (char)c);
+			w_addc(w, (char)c);
 		}
 	}
-	if (st == AP_OK)
-		st = ap_buf_addc(b, '"');
-	return st;
+	w_addc(w, '"');
 }
 
-static enum ap_status put_field_value(struct ap_lp *lp, struct ap_buf *b,
-				      const struct ap_field *f)
+static void put_field_value(struct ap_lp *lp, struct lp_w *w,
+			    const struct ap_field *f)
 {
 	char num[40];
 	size_t n;
@@ -170,17 +303,30 @@ static enum ap_status put_field_value(struct ap_lp *lp, struct ap_buf *b,
 	switch (f->type) {
 	case AP_FIELD_FLOAT:
 		n = ap_lp_format_double(lp, f->v.f, num, sizeof(num));
-		if (n == 0)
-			return AP_EINVAL;
-		return ap_buf_add(b, num, n);
+		if (n == 0) {
+			if (w->st == AP_OK)
+				w->st = AP_EINVAL;
+			return;
+		}
+		w_add(w, num, n);
+		return;
 	case AP_FIELD_INT:
-		return ap_buf_printf(b, "%" PRId64 "i", f->v.i);
+		n = format_int64(f->v.i, num);
+		num[n++] = 'i';
+		w_add(w, num, n);
+		return;
 	case AP_FIELD_STRING:
-		return put_string_value(b, f->v.s);
+		put_string_value(w, f->v.s);
+		return;
 	case AP_FIELD_BOOL:
-		return ap_buf_adds(b, f->v.b ? "true" : "false");
+		if (f->v.b)
+			w_add(w, "true", 4);
+		else
+			w_add(w, "false", 5);
+		return;
 	}
-	return AP_EINVAL;
+	if (w->st == AP_OK)
+		w->st = AP_EINVAL;
 }
 
 /* Sorts tag indexes by key bytes: InfluxDB's recommended order, and a
@@ -205,36 +351,38 @@ static enum ap_status encode(struct ap_lp *lp, const struct ap_metric *m,
 			     struct ap_buf *b)
 {
 	size_t idx[AP_METRIC_MAX_TAGS];
-	enum ap_status st;
+	struct lp_w w;
 
-	st = put_escaped(b, m->name, MEAS_SPECIAL, SIZE_MAX);
+	w.b = b;
+	w.st = AP_OK;
+	w.n = 0;
+	put_escaped(&w, m->name, MEAS_SPECIAL, SIZE_MAX);
 	sort_tags(m, idx);
-	for (size_t i = 0; i < m->n_tags && st == AP_OK; i++) {
+	for (size_t i = 0; i < m->n_tags && w.st == AP_OK; i++) {
 		const struct ap_tag *t = &m->tags[idx[i]];
 
-		st = ap_buf_addc(b, ',');
-		if (st == AP_OK)
-			st = put_escaped(b, t->key, KEY_SPECIAL, SIZE_MAX);
-		if (st == AP_OK)
-			st = ap_buf_addc(b, '=');
-		if (st == AP_OK)
-			st = put_escaped(b, t->value, KEY_SPECIAL,
-					 LP_MAX_TAG_VALUE);
+		w_addc(&w, ',');
+		put_escaped(&w, t->key, KEY_SPECIAL, SIZE_MAX);
+		w_addc(&w, '=');
+		put_escaped(&w, t->value, KEY_SPECIAL, LP_MAX_TAG_VALUE);
 	}
-	for (size_t i = 0; i < m->n_fields && st == AP_OK; i++) {
-		st = ap_buf_addc(b, i == 0 ? ' ' : ',');
-		if (st == AP_OK)
-			st = put_escaped(b, m->fields[i].key, KEY_SPECIAL,
-					 SIZE_MAX);
-		if (st == AP_OK)
-			st = ap_buf_addc(b, '=');
-		if (st == AP_OK)
-			st = put_field_value(lp, b, &m->fields[i]);
+	for (size_t i = 0; i < m->n_fields && w.st == AP_OK; i++) {
+		w_addc(&w, i == 0 ? ' ' : ',');
+		put_escaped(&w, m->fields[i].key, KEY_SPECIAL, SIZE_MAX);
+		w_addc(&w, '=');
+		put_field_value(lp, &w, &m->fields[i]);
 	}
-	if (st == AP_OK)
-		st = ap_buf_printf(b, " %" PRId64 "\n",
-				  m->time_s * INT64_C(1000000000));
-	return st;
+	if (w.st == AP_OK) {
+		char num[32];
+		size_t n = 1;
+
+		num[0] = ' ';
+		n += format_int64(m->time_s * INT64_C(1000000000), num + 1);
+		num[n++] = '\n';
+		w_add(&w, num, n);
+	}
+	w_flush(&w);
+	return w.st;
 }
 
 /* Largest |seconds| whose nanoseconds fit in int64. */
