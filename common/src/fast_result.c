@@ -559,6 +559,52 @@ static void *grow(struct fp *f, void *old, size_t n, size_t *cap,
 	return p;
 }
 
+/*
+ * Reads a JSON array of objects (*f->p == '[') into a new arena array of
+ * elements of `size` bytes, each filled by read_elem; *out and *n get the
+ * array and its length. cap is the first allocation (grown by doubling).
+ */
+static void read_array(struct fp *f, size_t size, size_t cap,
+		       void (*read_elem)(struct fp *f, void *elem),
+		       void **out, size_t *n_out)
+{
+	size_t n = 0;
+	unsigned char *v = ap_arena_calloc(f->a, cap, size);
+
+	if (v == NULL) {
+		f->bail = 2;
+		return;
+	}
+	f->p++;
+	ws(f);
+	if (*f->p != ']') {
+		for (;;) {
+			if (n == cap) {
+				v = grow(f, v, n, &cap, size);
+				if (v == NULL)
+					return;
+			}
+			read_elem(f, v + n * size);
+			if (f->bail)
+				return;
+			n++;
+			ws(f);
+			if (*f->p == ',') {
+				f->p++;
+				ws(f);
+				continue;
+			}
+			if (*f->p == ']')
+				break;
+			f->bail = 1;
+			return;
+		}
+	}
+	f->p++;
+	*out = v;
+	*n_out = n;
+}
+
 static void read_ping_packet(struct fp *f, struct ap_ping_packet *pk)
 {
 	struct fv v[PK_N];
@@ -583,44 +629,19 @@ static void read_ping_packet(struct fp *f, struct ap_ping_packet *pk)
 	pk->ttl = fv_int(f, &v[PK_TTL], -1);
 }
 
+static void read_ping_packet_v(struct fp *f, void *elem)
+{
+	read_ping_packet(f, elem);
+}
+
 /* The ping `result` array; *f->p == '['. */
 static void read_ping_result(struct fp *f, struct ap_ping *pg)
 {
-	size_t n = 0, cap = 16;
-	struct ap_ping_packet *pk = ap_arena_calloc(f->a, cap, sizeof(*pk));
+	void *v = NULL;
 
-	if (pk == NULL) {
-		f->bail = 2;
-		return;
-	}
-	f->p++;
-	ws(f);
-	if (*f->p != ']') {
-		for (;;) {
-			if (n == cap) {
-				pk = grow(f, pk, n, &cap, sizeof(*pk));
-				if (pk == NULL)
-					return;
-			}
-			read_ping_packet(f, &pk[n]);
-			if (f->bail)
-				return;
-			n++;
-			ws(f);
-			if (*f->p == ',') {
-				f->p++;
-				ws(f);
-				continue;
-			}
-			if (*f->p == ']')
-				break;
-			f->bail = 1;
-			return;
-		}
-	}
-	f->p++;
-	pg->n_packets = n;
-	pg->packets = pk;
+	read_array(f, sizeof(*pg->packets), 16, read_ping_packet_v, &v,
+		   &pg->n_packets);
+	pg->packets = v;
 }
 
 static void read_reply(struct fp *f, struct ap_trace_reply *rp)
@@ -650,44 +671,19 @@ static void read_reply(struct fp *f, struct ap_trace_reply *rp)
 	rp->icmpext = v[RP_ICMPEXT].kind == FV_OBJ;
 }
 
+static void read_reply_v(struct fp *f, void *elem)
+{
+	read_reply(f, elem);
+}
+
 /* A hop's `result` array; *f->p == '['. */
 static void read_replies(struct fp *f, struct ap_trace_hop *h)
 {
-	size_t n = 0, cap = 4;
-	struct ap_trace_reply *rp = ap_arena_calloc(f->a, cap, sizeof(*rp));
+	void *v = NULL;
 
-	if (rp == NULL) {
-		f->bail = 2;
-		return;
-	}
-	f->p++;
-	ws(f);
-	if (*f->p != ']') {
-		for (;;) {
-			if (n == cap) {
-				rp = grow(f, rp, n, &cap, sizeof(*rp));
-				if (rp == NULL)
-					return;
-			}
-			read_reply(f, &rp[n]);
-			if (f->bail)
-				return;
-			n++;
-			ws(f);
-			if (*f->p == ',') {
-				f->p++;
-				ws(f);
-				continue;
-			}
-			if (*f->p == ']')
-				break;
-			f->bail = 1;
-			return;
-		}
-	}
-	f->p++;
-	h->n_replies = n;
-	h->replies = rp;
+	read_array(f, sizeof(*h->replies), 4, read_reply_v, &v,
+		   &h->n_replies);
+	h->replies = v;
 }
 
 static void read_hop(struct fp *f, struct ap_trace_hop *h)
@@ -723,44 +719,18 @@ static void read_hop(struct fp *f, struct ap_trace_hop *h)
 	}
 }
 
+static void read_hop_v(struct fp *f, void *elem)
+{
+	read_hop(f, elem);
+}
+
 /* The traceroute `result` array; *f->p == '['. */
 static void read_trace_result(struct fp *f, struct ap_traceroute *t)
 {
-	size_t n = 0, cap = 32;
-	struct ap_trace_hop *h = ap_arena_calloc(f->a, cap, sizeof(*h));
+	void *v = NULL;
 
-	if (h == NULL) {
-		f->bail = 2;
-		return;
-	}
-	f->p++;
-	ws(f);
-	if (*f->p != ']') {
-		for (;;) {
-			if (n == cap) {
-				h = grow(f, h, n, &cap, sizeof(*h));
-				if (h == NULL)
-					return;
-			}
-			read_hop(f, &h[n]);
-			if (f->bail)
-				return;
-			n++;
-			ws(f);
-			if (*f->p == ',') {
-				f->p++;
-				ws(f);
-				continue;
-			}
-			if (*f->p == ']')
-				break;
-			f->bail = 1;
-			return;
-		}
-	}
-	f->p++;
-	t->n_hops = n;
-	t->hops = h;
+	read_array(f, sizeof(*t->hops), 32, read_hop_v, &v, &t->n_hops);
+	t->hops = v;
 }
 
 /* --- top level --------------------------------------------------------- */
