@@ -6,13 +6,11 @@
  * not expect is damage, reported with the file and line.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agg_int.h"
 #include "atomic_file_int.h"

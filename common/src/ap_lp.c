@@ -394,11 +394,11 @@ enum ap_status ap_lp_encode(struct ap_lp *lp, const struct ap_metric *m,
 	size_t mark = out->len;
 	enum ap_status st;
 
+	if (m->name == NULL || m->name[0] == '\0')
+		return ap_err_set(err, AP_EINVAL, "metric without a name");
 	if (m->overflow)
 		return ap_err_set(err, AP_EINVAL,
 				  "%s: too many tags or fields", m->name);
-	if (m->name == NULL || m->name[0] == '\0')
-		return ap_err_set(err, AP_EINVAL, "metric without a name");
 	if (m->n_fields == 0)
 		return ap_err_set(err, AP_EINVAL, "%s: point has no field",
 				  m->name);

@@ -8,7 +8,6 @@
 #include "atlasperf/ap_probe.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
