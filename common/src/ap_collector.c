@@ -14,6 +14,8 @@
 
 /* Measurement metadata changes rarely; re-read it hourly. */
 #define META_REFRESH_S 3600
+/* Longest Retry-After honoured, seconds. */
+#define RETRY_AFTER_MAX_S 86400
 /* An API key is a UUID; anything far longer is a wrong file. */
 #define API_KEY_MAX 256
 
@@ -179,10 +181,12 @@ static int64_t back_off(struct ap_collector *c, int64_t now, long retry_after)
 	/* Full delay minus up to half of it, so many collectors that failed
 	 * together do not retry together. */
 	delay -= (int64_t)(next_rand(c) % (uint64_t)(delay / 2 + 1));
-	/* Honour Retry-After, but never beyond the back-off cap: a huge
-	 * value must neither overflow nor silence a measurement for good. */
+	/* Honour Retry-After even past retry_max (the server knows best),
+	 * but at most a day: a huge value must neither overflow nor silence
+	 * a measurement for good. */
 	if (retry_after > delay)
-		delay = retry_after < cap ? retry_after : cap;
+		delay = retry_after < RETRY_AFTER_MAX_S ? retry_after
+							: RETRY_AFTER_MAX_S;
 	c->next_try = now + delay;
 	return delay;
 }
