@@ -224,6 +224,82 @@ static size_t plain_run(const struct ap_split *s, const char *data,
 	return n;
 }
 
+/*
+ * Bytes the in-place scan has to look at: quotes, backslashes, brackets,
+ * newlines. Everything else inside a record is skipped by one table load.
+ */
+static const unsigned char SCAN_SPECIAL[256] = {
+	['"'] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1,
+	['['] = 1, [']'] = 1, ['\n'] = 1,
+};
+
+/*
+ * The common case without the byte-wise state machine: data[0] opens a
+ * record ('{', or '[' inside an array) and the whole record lies inside
+ * data. Returns its length and its newline count in *newlines, or 0 when
+ * the record does not end inside data, or has anything the byte-wise path
+ * reports (a newline in a JSON-lines record, more bytes than the cap):
+ * the caller then runs that path from the same byte, so what is reported
+ * never depends on which of the two framed it.
+ */
+static size_t scan_whole(const struct ap_split *s, const char *data,
+			 size_t len, uint64_t *newlines)
+{
+	size_t i = 1, limit = len;
+	uint64_t nl = 0;
+	int depth = 1;
+
+	/* A record longer than the cap is the byte-wise path's to report. */
+	if (limit > s->rec.cap)
+		limit = s->rec.cap;
+	while (i < limit) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (!SCAN_SPECIAL[c]) {
+			i++;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			for (i++;; i++) {
+				if (i >= limit)
+					return 0;
+				c = (unsigned char)data[i];
+				if (c == '"')
+					break;
+				if (c == '\\' && ++i >= limit)
+					return 0;
+				if (data[i] == '\n') {
+					if (!s->in_array)
+						return 0;
+					nl++;
+				}
+			}
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0) {
+				*newlines = nl;
+				return i + 1;
+			}
+			break;
+		case '\n':
+			if (!s->in_array)
+				return 0;
+			nl++;
+			break;
+		default: /* a backslash outside a string: the parser's */
+			break;
+		}
+		i++;
+	}
+	return 0;
+}
+
 enum ap_status ap_split_feed(struct ap_split *s, const char *data,
 			     size_t len)
 {
@@ -231,9 +307,24 @@ enum ap_status ap_split_feed(struct ap_split *s, const char *data,
 	size_t i = 0;
 
 	while (i < len && st == AP_OK) {
-		size_t run = plain_run(s, data + i, len - i);
-		char c;
+		size_t run;
+		char c = data[i];
 
+		if (!s->in_record && !s->skip_line &&
+		    (c == '{' || (c == '[' && s->in_array))) {
+			uint64_t nl = 0;
+			size_t n = scan_whole(s, data + i, len - i, &nl);
+
+			if (n > 0) {
+				/* Handed out in place: no copy. */
+				st = s->cb.record(data + i, n, s->line,
+						  s->cb.user);
+				s->line += nl;
+				i += n;
+				continue;
+			}
+		}
+		run = plain_run(s, data + i, len - i);
 		if (run > 0) {
 			if (!s->oversize) {
 				st = ap_buf_add(&s->rec, data + i, run);

@@ -76,6 +76,65 @@ static enum ap_status stop_cb(const char *d, size_t len, uint64_t line,
 	return AP_EIO;
 }
 
+/* Same records, problems and lines whichever way text was chunked. */
+static bool same_framing(const struct seen *a, const struct seen *b)
+{
+	if (a->n != b->n || a->nbad != b->nbad)
+		return false;
+	for (int i = 0; i < a->n && i < 16; i++)
+		if (strcmp(a->recs[i], b->recs[i]) != 0 ||
+		    a->lines[i] != b->lines[i])
+			return false;
+	for (int i = 0; i < a->nbad && i < 16; i++)
+		if (strcmp(a->bad[i], b->bad[i]) != 0 ||
+		    a->bad_lines[i] != b->bad_lines[i])
+			return false;
+	return true;
+}
+
+/*
+ * A record inside one fed chunk is framed in place, one cut by a chunk
+ * boundary byte by byte: fed whole and one byte at a time, these inputs
+ * (each aimed at a difference the two could have) must frame alike.
+ */
+static void check_in_place_matches_bytewise(void)
+{
+	static const struct {
+		const char *text;
+		size_t cap;
+	} cases[] = {
+		{"{\"a\":\"x\\\"}\"}\n{\"b\":1}\n", 0},   /* escaped quote */
+		{"{\"a\":\"x\\\n\"}\n{\"b\":1}\n", 0},  /* escape, newline */
+		{"{\"a\":\"x\\", 0},                   /* escape at the end */
+		{"{\"a\":1 \\ }\n{\"b\":2}\n", 0},     /* backslash outside */
+		{"[{\"a\":\"x\ny\"},\n{\"b\":[1,\n2]}]\n{\"c\":3}", 0},
+		{"[[1,[2]],{\"a\":{}}]", 0},          /* nested elements */
+		{"{\"a\":\"0123456789\"}\n{}\n", 18},  /* exactly the cap */
+		{"{\"a\":\"0123456789\"}\n{}\n", 17},  /* one over the cap */
+		{"{\"a\":1}{\"b\":2} {\"c\":3}\n", 0},   /* several on a line */
+		{"{\"a\":[}\n{\"b\":1}\n", 0},          /* unbalanced */
+		{"{\"a\":1}}\n{\"b\":1}\n", 0},         /* extra close */
+		{"x{\"a\":1}\n{\"b\":1}\n", 0},         /* after stray byte */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct seen whole, bytes;
+
+		run(&whole, cases[i].text, 0, cases[i].cap);
+		run(&bytes, cases[i].text, 1, cases[i].cap);
+		CHECK(same_framing(&whole, &bytes));
+	}
+	/* The cap is inclusive: an 18-byte record fits a cap of 18. */
+	{
+		struct seen s;
+
+		run(&s, cases[6].text, 0, 18);
+		CHECK(s.n == 2 && s.nbad == 0);
+		run(&s, cases[7].text, 0, 17);
+		CHECK(s.n == 1 && s.nbad == 1);
+	}
+}
+
 int main(void)
 {
 	struct seen s;
@@ -177,5 +236,6 @@ int main(void)
 		CHECK(calls == 1);
 		ap_split_reset(&sp);
 	}
+	check_in_place_matches_bytewise();
 	TEST_DONE();
 }

@@ -26,8 +26,10 @@ struct ap_split_cb {
 	/*
 	 * One complete record: a top-level object, or an element of a
 	 * top-level array (which may be a non-object, for the parser to
-	 * reject). data is NUL-terminated and only valid during the call.
-	 * line is the 1-based input line the record starts on.
+	 * reject). data is only valid during the call and is not
+	 * NUL-terminated: a record that lies wholly inside one fed chunk is
+	 * handed out in place, without a copy. line is the 1-based input line
+	 * the record starts on.
 	 */
 	enum ap_status (*record)(const char *data, size_t len, uint64_t line,
 				 void *user);
