@@ -124,8 +124,12 @@ size_t ap_lp_format_double(struct ap_lp *lp, double v, char *dst, size_t n)
 
 	if (!isfinite(v) || n < 32)
 		return 0;
-	if (v == 0.0)
-		v = 0.0; /* folds -0 into 0 */
+	if (v == 0.0) {
+		/* also -0: %.15g would print "-0" */
+		dst[0] = '0';
+		dst[1] = '\0';
+		return 1;
+	}
 	if (lp->fast && (fast = format_short_decimal(v, dst)) > 0)
 		return fast;
 	old = uselocale(lp->c_locale);

@@ -45,6 +45,7 @@ struct convert_run {
 	size_t max_record;
 	const char *input; /* name for messages */
 	uint64_t results, skipped, points;
+	uint64_t result_points; /* encoded so far for the current result */
 	struct ap_err encode_err; /* why the last point was refused */
 	int write_errno; /* first stdout write error, 0 if none */
 };
@@ -97,8 +98,12 @@ static void flush_out(struct convert_run *run)
 static enum ap_status emit_point(const struct ap_metric *m, void *user)
 {
 	struct convert_run *run = user;
+	enum ap_status st = ap_lp_encode(run->lp, m, &run->out,
+					 &run->encode_err);
 
-	return ap_lp_encode(run->lp, m, &run->out, &run->encode_err);
+	if (st == AP_OK)
+		run->result_points++;
+	return st;
 }
 
 static void skip(struct convert_run *run, const struct ap_result_id *id,
@@ -181,10 +186,10 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 	struct ap_err err;
 	struct ap_sink sink = {emit_point, run};
 	size_t mark = run->out.len;
-	size_t before;
 	enum ap_status st;
 
 	run->results++;
+	run->result_points = 0;
 	ap_err_clear(&run->encode_err);
 	st = ap_result_parse_with(run->parser, data, len, &r, &id, &err);
 	if (st == AP_ENOMEM)
@@ -193,7 +198,6 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 		skip(run, &id, line, err.msg);
 		return AP_OK;
 	}
-	before = run->out.len;
 	if (run->cfg != NULL) {
 		struct ap_convert_opts o = run->opts;
 		struct ap_tag tags[MAX_TAGS + AP_METRIC_MAX_TAGS];
@@ -221,9 +225,7 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 		     run->encode_err.msg[0] ? run->encode_err.msg : err.msg);
 		return AP_OK;
 	}
-	for (size_t i = before; i < run->out.len; i++)
-		if (run->out.data[i] == '\n')
-			run->points++;
+	run->points += run->result_points;
 	ap_result_free(r);
 	if (run->out.len >= FLUSH_AT)
 		flush_out(run);
