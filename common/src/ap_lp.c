@@ -164,62 +164,85 @@ static size_t format_int64(int64_t v, char *dst)
 	return n;
 }
 
-/* Characters that need a backslash in a position. */
-static const char MEAS_SPECIAL[] = ", ";
-static const char KEY_SPECIAL[] = ",= ";
+/*
+ * What each byte needs in a name or key position, as a bit set: CARE_NAME
+ * bytes need care in a measurement name (',' and ' '), CARE_KEY in tag keys,
+ * tag values and field keys (also '='), CARE_ALWAYS everywhere (control
+ * bytes, DEL and '\\'). One table load per byte instead of six compares.
+ */
+enum { CARE_NAME = 1, CARE_KEY = 2, CARE_ALWAYS = 4 };
+#define CARE_CONTROL_ROW(b) \
+	[b] = CARE_ALWAYS, [b + 1] = CARE_ALWAYS, [b + 2] = CARE_ALWAYS, \
+	[b + 3] = CARE_ALWAYS, [b + 4] = CARE_ALWAYS, [b + 5] = CARE_ALWAYS, \
+	[b + 6] = CARE_ALWAYS, [b + 7] = CARE_ALWAYS
+static const unsigned char LP_CARE[256] = {
+	CARE_CONTROL_ROW(0), CARE_CONTROL_ROW(8), CARE_CONTROL_ROW(16),
+	CARE_CONTROL_ROW(24),
+	[0x7f] = CARE_ALWAYS,
+	['\\'] = CARE_ALWAYS,
+	[','] = CARE_NAME | CARE_KEY,
+	[' '] = CARE_NAME | CARE_KEY,
+	['='] = CARE_KEY,
+};
+#undef CARE_CONTROL_ROW
 
-/* Bytes that cannot be copied as they are in a name or key position. */
-static inline bool needs_care(unsigned char c, const char *special)
-{
-	/* as strchr(special, c) for the two sets, without the call */
-	return c < 0x20 || c == 0x7f || c == '\\' || c == ',' || c == ' ' ||
-	       (c == '=' && special == KEY_SPECIAL);
-}
+/* The masks of a position: what LP_CARE bits stop a plain run there. */
+#define NAME_POS (CARE_NAME | CARE_ALWAYS)
+#define KEY_POS (CARE_KEY | CARE_ALWAYS)
 
 /*
- * Line staging: a point is assembled in a small local buffer and handed
- * to ap_buf in a few ap_buf_add calls instead of one per byte or token.
- * The first error sticks; the bytes that reach the ap_buf, and so the
- * outcome (the total length checked against its cap), are the same.
+ * Line staging: a point is assembled in a local buffer through a cursor
+ * and handed to ap_buf in one ap_buf_add (more only for very long points)
+ * instead of one per byte or token. The first error sticks; the bytes that
+ * reach the ap_buf, and so the outcome (the total length checked against
+ * its cap), are the same as writing them one by one.
  */
 struct lp_w {
 	struct ap_buf *b;
 	enum ap_status st;
-	size_t n;
-	char tmp[1024];
+	char *p;   /* next free byte of tmp */
+	char *end; /* tmp + sizeof(tmp) */
+	char tmp[2048];
 };
+
+static void w_init(struct lp_w *w, struct ap_buf *b)
+{
+	w->b = b;
+	w->st = AP_OK;
+	w->p = w->tmp;
+	w->end = w->tmp + sizeof(w->tmp);
+}
 
 static void w_flush(struct lp_w *w)
 {
-	if (w->n > 0 && w->st == AP_OK)
-		w->st = ap_buf_add(w->b, w->tmp, w->n);
-	w->n = 0;
+	if (w->p > w->tmp && w->st == AP_OK)
+		w->st = ap_buf_add(w->b, w->tmp, (size_t)(w->p - w->tmp));
+	w->p = w->tmp;
 }
 
-static void w_add(struct lp_w *w, const char *s, size_t len)
+/* Makes room for n more bytes at w->p; false when a previous error
+ * sticks or n cannot be staged at all (then the caller adds directly). */
+static inline bool w_room(struct lp_w *w, size_t n)
 {
-	if (w->st != AP_OK)
-		return;
-	if (len > sizeof(w->tmp) - w->n) {
+	if ((size_t)(w->end - w->p) < n)
 		w_flush(w);
-		if (w->st != AP_OK)
-			return;
-		if (len > sizeof(w->tmp)) {
-			w->st = ap_buf_add(w->b, s, len);
-			return;
-		}
+	return w->st == AP_OK && (size_t)(w->end - w->p) >= n;
+}
+
+static inline void w_add(struct lp_w *w, const char *s, size_t len)
+{
+	if (w_room(w, len)) {
+		memcpy(w->p, s, len);
+		w->p += len;
+	} else if (w->st == AP_OK) {
+		w->st = ap_buf_add(w->b, s, len); /* longer than tmp */
 	}
-	memcpy(w->tmp + w->n, s, len);
-	w->n += len;
 }
 
-static void w_addc(struct lp_w *w, char c)
+static inline void w_addc(struct lp_w *w, char c)
 {
-	if (w->n == sizeof(w->tmp))
-		w_flush(w);
-	if (w->st != AP_OK)
-		return;
-	w->tmp[w->n++] = c;
+	if (w_room(w, 1))
+		*w->p++ = c;
 }
 
 /* Length of s cut to at most max bytes without splitting a UTF-8
@@ -237,62 +260,80 @@ static size_t cut_utf8(const char *s, size_t max)
 }
 
 /*
- * Writes a name, tag key, tag value or field key: at most max bytes of
- * s, the position's special characters escaped, control characters
- * replaced. InfluxDB 1.x has no way to write a backslash that ends a token
- * or precedes an escaped character (it refuses the first and keeps "\\"
- * as two), so such a backslash is written as '?'; any other backslash is
- * literal.
+ * The one byte at p (in [p, end)) that LP_CARE flags for position mask
+ * `pos`, written as InfluxDB 1.x reads it back: control bytes become '?',
+ * the position's special characters get a backslash. InfluxDB 1.x has no
+ * way to write a backslash that ends a token or precedes an escaped
+ * character (it refuses the first and keeps "\\\\" as two), so such a
+ * backslash is written as '?'; any other backslash is literal.
  */
-static void put_escaped(struct lp_w *w, const char *s,
-			const char *special, size_t max)
+static void put_care_byte(struct lp_w *w, const unsigned char *p,
+			  const unsigned char *end, unsigned pos)
 {
-	const char *p = s, *end = s + cut_utf8(s, max);
+	unsigned char c = *p;
 
-	while (p < end && w->st == AP_OK) {
-		const char *run = p;
-		unsigned char c;
+	if (c < 0x20 || c == 0x7f) {
+		w_addc(w, '?');
+	} else if (c != '\\') {
+		w_addc(w, '\\');
+		w_addc(w, (char)c);
+	} else if (p + 1 == end || p[1] == '\\' ||
+		   (LP_CARE[p[1]] & pos & ~CARE_ALWAYS) != 0) {
+		w_addc(w, '?');
+	} else {
+		w_addc(w, '\\');
+	}
+}
 
-		/* Copy the common case, a run of ordinary bytes, at once. */
-		while (p < end && !needs_care((unsigned char)*p, special))
+/*
+ * Writes a name, tag key, tag value or field key: at most max bytes of s,
+ * each byte LP_CARE flags for the position (mask pos) through
+ * put_care_byte, runs of other bytes copied at once.
+ */
+static void put_escaped(struct lp_w *w, const char *s, unsigned pos,
+			size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + cut_utf8(s, max);
+
+	while (w->st == AP_OK) {
+		const unsigned char *run = p;
+
+		while (p < end && !(LP_CARE[*p] & pos))
 			p++;
 		if (p > run)
-			w_add(w, run, (size_t)(p - run));
-		if (p == end || w->st != AP_OK)
-			break;
-		c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f) {
-			w_addc(w, '?');
-		} else if (c != '\\') {
-			w_addc(w, '\\');
-			w_addc(w, (char)c);
-		} else if (p + 1 == end || p[1] == '\\' ||
-			   strchr(special, p[1]) != NULL) {
-			w_addc(w, '?');
-		} else {
-			w_addc(w, (char)c);
-		}
+			w_add(w, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			return;
+		put_care_byte(w, p, end, pos);
 		p++;
 	}
 }
 
+/* A string field value: '"' and '\\' get a backslash, control bytes
+ * become '?', at most LP_MAX_STRING input bytes. */
 static void put_string_value(struct lp_w *w, const char *s)
 {
-	size_t n = 0;
+	const char *p = s, *end = s + strnlen(s, LP_MAX_STRING);
 
 	w_addc(w, '"');
-	for (const char *p = s; *p != '\0' && w->st == AP_OK; p++, n++) {
-		unsigned char c = (unsigned char)*p;
+	while (p < end && w->st == AP_OK) {
+		const char *run = p;
+		unsigned char c;
 
-		if (n == LP_MAX_STRING)
+		while (p < end && (unsigned char)*p >= 0x20 && *p != 0x7f &&
+		       *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			w_add(w, run, (size_t)(p - run));
+		if (p == end)
 			break;
+		c = (unsigned char)*p++;
 		if (c == '"' || c == '\\') {
 			w_addc(w, '\\');
 			w_addc(w, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			w_addc(w, '?');
 		} else {
-			w_addc(w, (char)c);
+			w_addc(w, '?');
 		}
 	}
 	w_addc(w, '"');
@@ -357,22 +398,20 @@ static enum ap_status encode(struct ap_lp *lp, const struct ap_metric *m,
 	size_t idx[AP_METRIC_MAX_TAGS];
 	struct lp_w w;
 
-	w.b = b;
-	w.st = AP_OK;
-	w.n = 0;
-	put_escaped(&w, m->name, MEAS_SPECIAL, SIZE_MAX);
+	w_init(&w, b);
+	put_escaped(&w, m->name, NAME_POS, SIZE_MAX);
 	sort_tags(m, idx);
 	for (size_t i = 0; i < m->n_tags && w.st == AP_OK; i++) {
 		const struct ap_tag *t = &m->tags[idx[i]];
 
 		w_addc(&w, ',');
-		put_escaped(&w, t->key, KEY_SPECIAL, SIZE_MAX);
+		put_escaped(&w, t->key, KEY_POS, SIZE_MAX);
 		w_addc(&w, '=');
-		put_escaped(&w, t->value, KEY_SPECIAL, LP_MAX_TAG_VALUE);
+		put_escaped(&w, t->value, KEY_POS, LP_MAX_TAG_VALUE);
 	}
 	for (size_t i = 0; i < m->n_fields && w.st == AP_OK; i++) {
 		w_addc(&w, i == 0 ? ' ' : ',');
-		put_escaped(&w, m->fields[i].key, KEY_SPECIAL, SIZE_MAX);
+		put_escaped(&w, m->fields[i].key, KEY_POS, SIZE_MAX);
 		w_addc(&w, '=');
 		put_field_value(lp, &w, &m->fields[i]);
 	}

@@ -58,6 +58,35 @@ int main(void)
 	ap_metric_int(&m, "f", 1);
 	CHECK_STR(encode(&m, &st), "m,t=ends?,u=a?\\,b\\c f=1i 1000000000\n");
 
+	/* Backslashes by position: before '=' it is literal in a name (not
+	 * special there) and '?' in a key; a doubled one cannot be written;
+	 * control bytes and DEL become '?' everywhere. */
+	ap_metric_init(&m, "n\\=a\\ b\x01", 1);
+	ap_metric_tag(&m, "k\\=", "v\\\\w\x7f");
+	ap_metric_string(&m, "s\\=", "tab\there\x7f");
+	CHECK_STR(encode(&m, &st),
+		  "n\\=a?\\ b?,k?\\==v?\\w? s?\\==\"tab?here?\" 1000000000\n");
+
+	/* A string value longer than the encoder's staging buffer, with
+	 * escapes on both sides of its boundary. */
+	{
+		static char longs[5000];
+		const char *line;
+		size_t quotes = 0;
+
+		memset(longs, 'y', sizeof(longs) - 1);
+		for (size_t i = 100; i < sizeof(longs) - 1; i += 700)
+			longs[i] = '"';
+		ap_metric_init(&m, "m", 1);
+		ap_metric_string(&m, "s", longs);
+		line = encode(&m, &st);
+		CHECK(st == AP_OK);
+		for (const char *q = line; (q = strstr(q, "\\\"")) != NULL; q++)
+			quotes++;
+		CHECK(quotes == 7);
+		CHECK(strlen(line) == strlen("m s=\"\" 1000000000\n") + 4999 + 7);
+	}
+
 	/* Long tag values are cut (at a UTF-8 boundary). */
 	{
 		static char longv[3000];
