@@ -78,18 +78,37 @@ static size_t format_short_decimal(double v, char *dst)
 
 	if (!(a >= 1e-4) || !(a < 1e15))
 		return 0;
-	for (k = 0; k <= 10; k++) {
-		double s = a * LP_POW10[k];
-
-		if (!(s < 1e15))
+	if (a < 1e5) {
+		/*
+		 * One test at k = 10 answers for every k <= 10: if v is the
+		 * double nearest to some D / 10^j (j <= 10, so m = D * 10^(10-j)
+		 * < 1e15), a * 1e10 is within m * 2^-52 < 0.25 of m, rounds to
+		 * it, and the test passes. Two decimals of at most 15 digits
+		 * never share a double, so the zeros stripped below leave D
+		 * whichever k passed.
+		 */
+		k = 10;
+		m = (uint64_t)(a * 1e10 + 0.5);
+		if ((double)m / 1e10 != a)
 			return 0;
-		m = (uint64_t)(s + 0.5);
-		if ((double)m / LP_POW10[k] == a)
-			break;
+	} else {
+		for (k = 0; k <= 10; k++) {
+			double s = a * LP_POW10[k];
+
+			if (!(s < 1e15))
+				return 0;
+			m = (uint64_t)(s + 0.5);
+			if ((double)m / LP_POW10[k] == a)
+				break;
+		}
+		if (k > 10)
+			return 0;
 	}
-	if (k > 10)
-		return 0;
-	/* strip trailing zeros of the fraction */
+	/* strip trailing zeros of the fraction, four at a time first */
+	while (k >= 4 && m % 10000 == 0) {
+		m /= 10000;
+		k -= 4;
+	}
 	while (k > 0 && m % 10 == 0) {
 		m /= 10;
 		k--;
@@ -294,8 +313,18 @@ static void put_escaped(struct lp_w *w, const char *s, unsigned pos,
 			size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + cut_utf8(s, max);
+	const unsigned char *end;
 
+	/* The usual token: nothing to escape up to its NUL (which LP_CARE
+	 * flags too, so the scan needs no strlen) and not over max. */
+	while (!(LP_CARE[*p] & pos))
+		p++;
+	if (*p == '\0' && (size_t)(p - (const unsigned char *)s) <= max) {
+		w_add(w, s, (size_t)(p - (const unsigned char *)s));
+		return;
+	}
+	p = (const unsigned char *)s;
+	end = p + cut_utf8(s, max);
 	while (w->st == AP_OK) {
 		const unsigned char *run = p;
 

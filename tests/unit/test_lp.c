@@ -20,6 +20,60 @@ static const char *encode(const struct ap_metric *m, enum ap_status *st)
 	return out.len ? out.data : "";
 }
 
+/* xorshift64: deterministic pseudo-random numbers for the cases below. */
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The shortcut number formatting (on by default) against the snprintf
+ * path (ATLASPERF_NO_FAST_PATH=1) on decimals of every length and scale,
+ * the boundaries where the shortcut changes method, and arbitrary doubles.
+ * Returns how many differed.
+ */
+static int format_double_differences(void)
+{
+	static const double edges[] = {1e-4, 9.9999e-5, 1e5, 99999.99999,
+				       100000.00001, 1e15, 999999999999999.0,
+				       123456.7890123, 0.1, 0.3, 2.675};
+	struct ap_lp *slow;
+	struct ap_err err;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	char a[40], b[40];
+	int differ = 0;
+
+	setenv("ATLASPERF_NO_FAST_PATH", "1", 1);
+	if (ap_lp_new(&slow, &err) != AP_OK)
+		return -1;
+	unsetenv("ATLASPERF_NO_FAST_PATH");
+	for (int i = 0; i < 400000; i++) {
+		uint64_t r = next_rand(&x);
+		double v;
+
+		if (i < (int)(sizeof(edges) / sizeof(edges[0])))
+			v = edges[i];
+		else if (i % 4 == 3) /* any bit pattern */
+			memcpy(&v, &r, sizeof(v));
+		else /* a decimal: up to 17 digits, 0..12 decimals */
+			v = (double)(r >> (11 + r % 40)) /
+			    pow(10.0, (double)((r >> 8) % 13));
+		if (i % 2)
+			v = -v;
+		size_t na = ap_lp_format_double(lp, v, a, sizeof(a));
+		size_t nb = ap_lp_format_double(slow, v, b, sizeof(b));
+
+		if ((na != nb || (na > 0 && strcmp(a, b) != 0)) &&
+		    differ++ < 5)
+			printf("# format_double(%.17g): %s vs %s\n", v, a, b);
+	}
+	ap_lp_free(slow);
+	return differ;
+}
+
 int main(void)
 {
 	struct ap_metric m;
@@ -167,6 +221,7 @@ int main(void)
 	CHECK_STR(num, "48.38833333333333");
 	ap_lp_format_double(lp, 1e-7, num, sizeof(num));
 	CHECK(strtod(num, NULL) == 1e-7);
+	CHECK(format_double_differences() == 0);
 	ap_lp_format_double(lp, -0.0, num, sizeof(num));
 	CHECK_STR(num, "0");
 	CHECK(ap_lp_format_double(lp, NAN, num, sizeof(num)) == 0);
