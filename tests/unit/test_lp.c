@@ -192,6 +192,23 @@ int main(void)
 	ap_metric_int(&m, "f", 1);
 	CHECK_STR(encode(&m, &st), "m f=1i 0\n");
 
+	/* Integers at every digit count and both ends of int64; negative
+	 * and largest timestamps. */
+	ap_metric_init(&m, "m", -1);
+	ap_metric_int(&m, "a", INT64_MIN);
+	ap_metric_int(&m, "b", INT64_MAX);
+	ap_metric_int(&m, "c", 9);
+	ap_metric_int(&m, "d", 10);
+	ap_metric_int(&m, "e", -99);
+	ap_metric_int(&m, "f", 100);
+	ap_metric_int(&m, "g", 1234567);
+	CHECK_STR(encode(&m, &st),
+		  "m a=-9223372036854775808i,b=9223372036854775807i,c=9i,"
+		  "d=10i,e=-99i,f=100i,g=1234567i -1000000000\n");
+	ap_metric_init(&m, "m", INT64_C(9223372035));
+	ap_metric_int(&m, "f", 1);
+	CHECK_STR(encode(&m, &st), "m f=1i 9223372035000000000\n");
+
 	/* Tag replacement: the same key keeps one value, the last one. */
 	ap_metric_init(&m, "m", 1);
 	ap_metric_tag(&m, "link", "configured");
