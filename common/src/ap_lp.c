@@ -292,13 +292,19 @@ static size_t cut_utf8(const char *s, size_t max)
 	return n;
 }
 
-/* The LP_CARE bits of p[0..n) together: no branch per byte, so the
- * compiler unrolls it to a few instructions a byte. */
+/* The LP_CARE bits of p[0..n) together: no branch per byte, and eight
+ * bytes a round (gcc -O2 does not unroll it by itself). */
 static inline unsigned care_of(const unsigned char *p, size_t n)
 {
 	unsigned care = 0;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8)
+		care |= LP_CARE[p[i]] | LP_CARE[p[i + 1]] |
+			LP_CARE[p[i + 2]] | LP_CARE[p[i + 3]] |
+			LP_CARE[p[i + 4]] | LP_CARE[p[i + 5]] |
+			LP_CARE[p[i + 6]] | LP_CARE[p[i + 7]];
+	for (; i < n; i++)
 		care |= LP_CARE[p[i]];
 	return care;
 }
