@@ -20,7 +20,10 @@ void ap_metric_tag(struct ap_metric *m, const char *key, const char *value)
 	if (value == NULL || value[0] == '\0' || key == NULL || key[0] == '\0')
 		return;
 	for (size_t i = 0; i < m->n_tags; i++) {
-		if (strcmp(m->tags[i].key, key) == 0) {
+		/* first bytes first: most keys differ there, and this runs
+		 * for every tag of every point */
+		if (m->tags[i].key[0] == key[0] &&
+		    strcmp(m->tags[i].key, key) == 0) {
 			m->tags[i].value = value;
 			return;
 		}
