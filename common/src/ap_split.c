@@ -555,3 +555,12 @@ enum ap_status ap_split_finish(struct ap_split *s)
 	end_record(s);
 	return report(s, "input ends inside a result (truncated result)");
 }
+
+bool ap_split_idle(const struct ap_split *s)
+{
+	/* Every field a record or a bad line sets, so that any state left
+	 * behind counts as busy: a false "busy" only costs speed. */
+	return !s->in_record && !s->in_array && !s->skip_line &&
+	       !s->in_string && !s->escape && !s->scalar && !s->oversize &&
+	       s->depth == 0 && s->rec.len == 0;
+}

@@ -88,4 +88,14 @@ enum ap_status ap_split_feed(struct ap_split *s, const char *data,
  */
 enum ap_status ap_split_finish(struct ap_split *s);
 
+/*
+ * True when s is in its initial state apart from its line and byte
+ * counts: between records, outside any top-level array, not skipping a
+ * bad line. Bytes fed from here are then framed exactly as by a fresh
+ * splitter whose line is s->line, which lets `convert --threads` hand
+ * batches of input to independent splitters. JSON lines are idle after
+ * every newline; a JSON array is not until its ']'.
+ */
+bool ap_split_idle(const struct ap_split *s);
+
 #endif
