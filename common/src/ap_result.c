@@ -44,11 +44,17 @@ struct json_object *rj_array(struct json_object *o, const char *key)
 
 void ap_result_free(struct ap_result *r)
 {
+	bool inside;
+
 	if (r == NULL)
 		return;
 	json_object_put(r->json_root);
+	/* The fast path puts the result itself at the head of its arena
+	 * (one malloc per result); the json-c path callocs it apart. */
+	inside = ap_arena_head(r->arena) == r;
 	ap_arena_free(r->arena);
-	free(r);
+	if (!inside)
+		free(r);
 }
 
 struct ap_result_parser {
