@@ -11,9 +11,16 @@
  * same rules as ap_result.c / parse_ping.c / parse_traceroute.c /
  * result_json.c, so the struct ap_result is the same as json-c's.
  *
- * The input is copied once into the result's arena (NUL-terminated) and
- * strings are NUL-terminated in place there, so results own their strings
- * and nothing borrows the caller's (reused) record buffer.
+ * The input is copied once into the result's arena (NUL-terminated, then
+ * PAD zero bytes) and strings are NUL-terminated in place there, so
+ * results own their strings and nothing borrows the caller's (reused)
+ * record buffer.
+ *
+ * Cost: this runs once per result of a bulk conversion, so the hot loops
+ * are kept cheap: strings are scanned 8 bytes at a time, whitespace
+ * (which Atlas never writes between tokens, but which is accepted) costs
+ * one comparison when absent, and known keys are found by a switch on
+ * length and first byte.
  */
 #include "fast_result_int.h"
 
@@ -30,14 +37,21 @@
 /* Skipped values (unknown keys) may nest this deep, no more. */
 #define SKIP_DEPTH 16
 
+/* Zero bytes after the copy's NUL, so that an 8-byte load starting at or
+ * before the NUL stays inside the copy (see plain_run). */
+#define PAD 8
+
 enum fv_kind { FV_ABSENT = 0, FV_STR, FV_INT, FV_DBL, FV_LIT, FV_OBJ, FV_ARR };
 
-/* One scalar JSON value as json-c would have typed it. */
+/* One scalar JSON value as json-c would have typed it. Small (16 bytes),
+ * since every object zeroes an array of them. */
 struct fv {
 	enum fv_kind kind;
-	const char *s;
-	int64_t i;
-	double d;
+	union {
+		const char *s; /* FV_STR */
+		int64_t i;     /* FV_INT */
+		double d;      /* FV_DBL */
+	};
 };
 
 struct fp {
@@ -52,49 +66,124 @@ static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
 			       1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
 			       1e18, 1e19, 1e20, 1e21, 1e22};
 
-static inline void ws(struct fp *f)
-{
-	char *p = f->p;
+/* --- whitespace --------------------------------------------------------- */
 
+static char *ws_skip(char *p)
+{
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
-	f->p = p;
+	return p;
 }
 
-/* A string without escapes, control or non-ASCII bytes; *f->p == '"'.
- * NUL-terminates it in place (over the closing quote). */
-static const char *scan_string(struct fp *f, size_t *lenp)
+/* Skips whitespace. Every token starts with a byte above ' ', and Atlas
+ * writes none between tokens, so one comparison usually decides. */
+static inline char *ws(char *p)
 {
-	char *s = f->p + 1, *q = s;
-	unsigned char c;
+	return (unsigned char)*p > ' ' ? p : ws_skip(p);
+}
 
-	for (;;) {
-		c = (unsigned char)*q;
-		if (c == '"')
-			break;
-		if (c < 0x20 || c == '\\' || c >= 0x80) {
-			f->bail = 1;
-			return NULL;
-		}
-		q++;
-	}
-	*q = '\0';
-	f->p = q + 1;
-	if (lenp != NULL)
-		*lenp = (size_t)(q - s);
-	return s;
+/* --- strings, 8 bytes at a time ----------------------------------------- */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
+#define LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w)); /* unaligned and alias-safe */
+	return w;
 }
 
 /*
- * A JSON number, strictly by the grammar. Integers (no '.', 'e', 'E') of
- * up to 18 digits become FV_INT as in json-c (so "-0" is int 0). Other
- * numbers become FV_DBL only where mantissa x 10^e is exact in doubles
- * (<= 15 significant digits, |e| <= 22: Clinger's fast path), which is
- * then exactly what strtod gives; anything else declines.
+ * The top bit of each byte of w that ends a plain string run ('"', '\\',
+ * below 0x20 or from 0x80), and no other bit. Every sum stays inside its
+ * byte (7-bit value plus at most 0x7f), so no carry crosses bytes and the
+ * answer is exact for every byte, whatever the byte order.
  */
-static void scan_number(struct fp *f, struct fv *v)
+static inline uint64_t special(uint64_t w)
 {
-	char *p = f->p;
+	uint64_t lo = w & LOW7;
+	uint64_t ctl = ~(lo + ONES * (0x80 - 0x20));   /* lo < 0x20 */
+	uint64_t quote = ~((lo ^ (ONES * '"')) + LOW7); /* lo == '"' */
+	uint64_t bsl = ~((lo ^ (ONES * '\\')) + LOW7); /* lo == '\\' */
+
+	return (w | ctl | quote | bsl) & HIGH;
+}
+
+/* Index (in memory order) of the first byte flagged in m != 0. */
+static inline size_t first_flagged(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) / 8;
+#else
+	/* unknown byte order: find the byte itself */
+	unsigned char b[8];
+	size_t i = 0;
+
+	memcpy(b, &m, sizeof(b));
+	while (b[i] == 0)
+		i++;
+	return i;
+#endif
+}
+
+/*
+ * Length of the run of plain bytes at s, which lies inside the arena
+ * copy. The copy ends with a NUL (special) and PAD more bytes, so a load
+ * that starts at or before the NUL is in bounds, and one that finds no
+ * special byte cannot have reached the NUL.
+ */
+static inline size_t plain_run(const char *s)
+{
+	const char *q = s;
+	uint64_t m;
+
+	while ((m = special(load8(q))) == 0)
+		q += 8;
+	return (size_t)(q - s) + first_flagged(m);
+}
+
+/*
+ * A string without escapes, control or non-ASCII bytes at p (*p == '"').
+ * Returns the position after it, or NULL to decline. The string is
+ * NUL-terminated in place (over its closing quote) and goes to *s.
+ */
+static inline char *scan_string(char *p, const char **s)
+{
+	char *q = p + 1;
+	size_t n = plain_run(q);
+
+	if (q[n] != '"')
+		return NULL;
+	q[n] = '\0';
+	*s = q;
+	return q + n + 1;
+}
+
+/* --- numbers ------------------------------------------------------------ */
+
+/* Value of the decimal digit c, or a number above 9. */
+static inline unsigned digit(char c)
+{
+	return (unsigned)(unsigned char)c - '0';
+}
+
+/*
+ * A JSON number at p, strictly by the grammar; returns the position after
+ * it, or NULL to decline. Integers (no '.', 'e', 'E') of up to 18 digits
+ * become FV_INT as in json-c (so "-0" is int 0). Other numbers become
+ * FV_DBL: where mantissa x 10^e is exact in doubles (<= 15 significant
+ * digits, |e| <= 22: Clinger's fast path) computed here, which is then
+ * exactly what strtod gives; otherwise by strtod itself. scan_number
+ * handles the common shapes first and comes here for the rest.
+ */
+static char *scan_number_full(char *p, struct fv *v)
+{
+	char *start = p;
 	int neg = 0, ndig = 0, frac = 0, is_dbl = 0;
 	uint64_t m = 0;
 	int e10 = 0;
@@ -106,33 +195,33 @@ static void scan_number(struct fp *f, struct fv *v)
 	if (*p == '0') {
 		p++;
 		if (*p >= '0' && *p <= '9')
-			goto bail;
+			return NULL;
 	} else if (*p >= '1' && *p <= '9') {
 		while (*p >= '0' && *p <= '9') {
 			if (++ndig > 18)
-				goto bail;
+				return NULL;
 			m = m * 10 + (uint64_t)(*p - '0');
 			p++;
 		}
 	} else {
-		goto bail;
+		return NULL;
 	}
 	if (*p == '.') {
 		is_dbl = 1;
 		p++;
 		if (!(*p >= '0' && *p <= '9'))
-			goto bail;
+			return NULL;
 		while (*p >= '0' && *p <= '9') {
 			if (m != 0 || *p != '0') {
 				if (++ndig > 40)
-					goto bail;
+					return NULL;
 			}
 			if (ndig <= 18)
 				m = m * 10 + (uint64_t)(*p - '0');
 			frac++;
 			p++;
 			if (frac > 30)
-				goto bail;
+				return NULL;
 		}
 	}
 	if (*p == 'e' || *p == 'E') {
@@ -145,10 +234,10 @@ static void scan_number(struct fp *f, struct fv *v)
 			p++;
 		}
 		if (!(*p >= '0' && *p <= '9'))
-			goto bail;
+			return NULL;
 		while (*p >= '0' && *p <= '9') {
 			if (++nex > 3)
-				goto bail;
+				return NULL;
 			ex = ex * 10 + (*p - '0');
 			p++;
 		}
@@ -156,24 +245,27 @@ static void scan_number(struct fp *f, struct fv *v)
 	}
 	if (is_dbl && (ndig > 15 || (m != 0 && (e10 - frac > 22 ||
 						  e10 - frac < -22)))) {
-		/* Not exact by Clinger's fast path: strtod, as json-c does
-		 * (json-c parses in the C locale; decimal_point is checked
-		 * to be "." for the whole result in fast_result_parse). */
+		/* Not exact by Clinger's fast path: strtod, as json-c does.
+		 * json-c parses in the C locale; strtod reads the current
+		 * one, so decline unless its decimal point is "." (checked
+		 * here, not per result: most results never get here). */
 		char tmp[64], *endp;
-		size_t tl = (size_t)(p - f->p);
+		size_t tl = (size_t)(p - start);
+		const char *dp = localeconv()->decimal_point;
 
+		if (dp == NULL || dp[0] != '.' || dp[1] != '\0')
+			return NULL;
 		if (tl >= sizeof(tmp))
-			goto bail;
-		memcpy(tmp, f->p, tl);
+			return NULL;
+		memcpy(tmp, start, tl);
 		tmp[tl] = '\0';
 		errno = 0;
 		v->d = strtod(tmp, &endp);
 		/* over/underflow: leave json-c's own handling to json-c */
 		if (endp != tmp + tl || !isfinite(v->d) || errno != 0)
-			goto bail;
+			return NULL;
 		v->kind = FV_DBL;
-		f->p = p;
-		return;
+		return p;
 	}
 	if (!is_dbl) {
 		v->kind = FV_INT;
@@ -182,124 +274,160 @@ static void scan_number(struct fp *f, struct fv *v)
 		double d;
 
 		if (ndig > 15)
-			goto bail;
+			return NULL;
 		e10 -= frac;
 		if (m == 0) {
 			d = 0.0;
 		} else {
 			if (e10 > 22 || e10 < -22)
-				goto bail;
+				return NULL;
 			d = (double)m;
 			d = e10 >= 0 ? d * POW10[e10] : d / POW10[-e10];
 		}
 		v->kind = FV_DBL;
 		v->d = neg ? -d : d;
 	}
-	f->p = p;
-	return;
-bail:
-	f->bail = 1;
+	return p;
 }
 
-static void skip_value(struct fp *f, int depth);
-
-static void skip_container(struct fp *f, int depth, char close)
+/*
+ * The shapes Atlas writes: an integer, or [-]digits.digits with at most
+ * 15 digits in all and no exponent. The result is the one
+ * scan_number_full gives (same mantissa, same power of ten, one
+ * correctly rounded operation); every other shape, including every
+ * error, goes to scan_number_full from the start.
+ */
+static char *scan_number(char *p, struct fv *v)
 {
-	if (depth > SKIP_DEPTH) {
-		f->bail = 1;
-		return;
-	}
-	f->p++;
-	ws(f);
-	if (*f->p == close) {
-		f->p++;
-		return;
-	}
-	for (;;) {
-		if (close == '}') {
-			if (*f->p != '"') {
-				f->bail = 1;
-				return;
-			}
-			scan_string(f, NULL);
-			if (f->bail)
-				return;
-			ws(f);
-			if (*f->p != ':') {
-				f->bail = 1;
-				return;
-			}
-			f->p++;
-			ws(f);
+	char *start = p, *digits;
+	uint64_t m = 0;
+	unsigned d;
+	int neg = *p == '-';
+	size_t nint, nfrac;
+	double x;
+
+	p += neg;
+	digits = p;
+	if (*p == '0')
+		p++; /* a leading zero stands alone (checked below) */
+	else
+		while ((d = digit(*p)) <= 9) {
+			m = m * 10 + d;
+			p++;
 		}
-		skip_value(f, depth + 1);
-		if (f->bail)
-			return;
-		ws(f);
-		if (*f->p == ',') {
-			f->p++;
-			ws(f);
-			continue;
-		}
-		if (*f->p == close) {
-			f->p++;
-			return;
-		}
-		f->bail = 1;
-		return;
+	nint = (size_t)(p - digits);
+	if (nint == 0 || nint > 18 || digit(*p) <= 9)
+		return scan_number_full(start, v); /* none, long, or "01" */
+	if (*p != '.') {
+		if (*p == 'e' || *p == 'E')
+			return scan_number_full(start, v);
+		v->kind = FV_INT;
+		v->i = neg ? -(int64_t)m : (int64_t)m;
+		return p;
 	}
+	digits = ++p;
+	while ((d = digit(*p)) <= 9) {
+		m = m * 10 + d;
+		p++;
+	}
+	nfrac = (size_t)(p - digits);
+	if (nfrac == 0 || nint + nfrac > 15 || *p == 'e' || *p == 'E')
+		return scan_number_full(start, v);
+	/* m < 10^15 and nfrac <= 15: both exact, one rounding */
+	x = m == 0 ? 0.0 : (double)m / POW10[nfrac];
+	v->kind = FV_DBL;
+	v->d = neg ? -x : x;
+	return p;
 }
 
-static void scan_value(struct fp *f, struct fv *v, int depth)
-{
-	char c = *f->p;
+/* --- any value ---------------------------------------------------------- */
 
-	switch (c) {
-	case '"':
-		v->s = scan_string(f, NULL);
-		v->kind = FV_STR;
-		return;
-	case '{':
-		skip_container(f, depth, '}');
-		v->kind = FV_OBJ;
-		return;
-	case '[':
-		skip_container(f, depth, ']');
-		v->kind = FV_ARR;
-		return;
-	case 't':
-		if (strncmp(f->p, "true", 4) != 0)
-			break;
-		f->p += 4;
-		v->kind = FV_LIT;
-		return;
-	case 'f':
-		if (strncmp(f->p, "false", 5) != 0)
-			break;
-		f->p += 5;
-		v->kind = FV_LIT;
-		return;
-	case 'n':
-		if (strncmp(f->p, "null", 4) != 0)
-			break;
-		f->p += 4;
-		v->kind = FV_LIT;
-		return;
-	default:
-		if (c == '-' || (c >= '0' && c <= '9')) {
-			scan_number(f, v);
-			return;
-		}
-		break;
-	}
-	f->bail = 1;
-}
+static char *scan_value(char *p, struct fv *v, int depth);
 
-static void skip_value(struct fp *f, int depth)
+/*
+ * Validates and skips an object or array at p (*p == '{' or '['), its
+ * values nested `depth` deep; returns the position after it, or NULL to
+ * decline.
+ */
+static char *skip_container(char *p, int depth, char close)
 {
 	struct fv v;
 
-	scan_value(f, &v, depth);
+	if (depth > SKIP_DEPTH)
+		return NULL;
+	p = ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			const char *k;
+
+			if (*p != '"')
+				return NULL;
+			p = scan_string(p, &k);
+			if (p == NULL)
+				return NULL;
+			p = ws(p);
+			if (*p != ':')
+				return NULL;
+			p = ws(p + 1);
+		}
+		p = scan_value(p, &v, depth + 1);
+		if (p == NULL)
+			return NULL;
+		p = ws(p);
+		if (*p == ',') {
+			p = ws(p + 1);
+			continue;
+		}
+		if (*p == close)
+			return p + 1;
+		return NULL;
+	}
+}
+
+/* A literal (true, false, null) at p; memcmp may read past the end of
+ * the copy's text, but not past its PAD bytes. */
+static char *scan_literal(char *p, struct fv *v, const char *lit, size_t n)
+{
+	if (memcmp(p, lit, n) != 0)
+		return NULL;
+	v->kind = FV_LIT;
+	return p + n;
+}
+
+/* The rarer values: containers (validated and skipped) and literals. */
+static char *scan_other(char *p, struct fv *v, int depth)
+{
+	switch (*p) {
+	case '{':
+		v->kind = FV_OBJ;
+		return skip_container(p, depth, '}');
+	case '[':
+		v->kind = FV_ARR;
+		return skip_container(p, depth, ']');
+	case 't':
+		return scan_literal(p, v, "true", 4);
+	case 'f':
+		return scan_literal(p, v, "false", 5);
+	case 'n':
+		return scan_literal(p, v, "null", 4);
+	default:
+		return NULL;
+	}
+}
+
+/* Any value at p into v; returns the position after it, or NULL to
+ * decline. Strings and numbers, nearly all values, come first. */
+static char *scan_value(char *p, struct fv *v, int depth)
+{
+	if (*p == '"') {
+		v->kind = FV_STR;
+		return scan_string(p, &v->s);
+	}
+	if (*p == '-' || digit(*p) <= 9)
+		return scan_number(p, v);
+	return scan_other(p, v, depth);
 }
 
 /* --- the rj_* readers of result_json.c, over struct fv --------------- */
@@ -445,83 +573,79 @@ static int hop_key(const char *k, size_t n)
 }
 
 /*
- * Reads a flat object (values scalar, or skipped containers) into
- * vals[0..nvals), by key_fn. *f->p == '{'. `array_slot` (or -1) is a key
- * whose value, when an array, is not scanned but left for the caller:
- * its position goes to *array_at and the walk stops there, to be resumed
- * with resume_object().
+ * Reads the members of an object into vals by key_fn; f->p is on the
+ * first key (after '{' and whitespace). Returns 0 when the object ended
+ * (f->p after its '}'), or 1 when it stopped at the key `array_slot`
+ * (or -1) whose value is an array: f->p is on its '[', for the caller to
+ * read and then resume with after_member(). A known key twice declines.
+ * Inline, so that each caller's kf is a direct call.
  */
-static int walk_members(struct fp *f, key_fn kf, struct fv *vals,
-			int array_slot, char **array_at)
+static inline int walk_members(struct fp *f, key_fn kf, struct fv *vals,
+			       int array_slot)
 {
-	/* returns 1 when stopped at array_slot, 0 when the object ended */
+	char *p = f->p;
+
 	for (;;) {
-		const char *k;
+		const char *k = p + 1;
 		size_t kn;
 		int slot;
 
-		if (*f->p != '"') {
-			f->bail = 1;
-			return 0;
-		}
-		k = scan_string(f, &kn);
-		if (f->bail)
-			return 0;
-		ws(f);
-		if (*f->p != ':') {
-			f->bail = 1;
-			return 0;
-		}
-		f->p++;
-		ws(f);
+		if (*p != '"')
+			goto decline;
+		kn = plain_run(k);
+		p += kn + 1;
+		if (*p != '"')
+			goto decline;
+		p = ws(p + 1);
+		if (*p != ':')
+			goto decline;
+		p = ws(p + 1);
 		slot = kf(k, kn);
 		if (slot < 0) {
-			skip_value(f, 2);
+			struct fv skipped;
+
+			p = scan_value(p, &skipped, 2);
+		} else if (vals[slot].kind != FV_ABSENT) {
+			goto decline; /* duplicate key */
+		} else if (slot == array_slot && *p == '[') {
+			vals[slot].kind = FV_ARR;
+			f->p = p;
+			return 1;
+		} else if (slot == array_slot) {
+			goto decline;
 		} else {
-			if (vals[slot].kind != FV_ABSENT) {
-				f->bail = 1; /* duplicate key */
-				return 0;
-			}
-			if (slot == array_slot) {
-				if (*f->p != '[') {
-					f->bail = 1;
-					return 0;
-				}
-				vals[slot].kind = FV_ARR;
-				*array_at = f->p;
-				return 1;
-			}
-			scan_value(f, &vals[slot], 2);
+			p = scan_value(p, &vals[slot], 2);
 		}
-		if (f->bail)
-			return 0;
-		ws(f);
-		if (*f->p == ',') {
-			f->p++;
-			ws(f);
+		if (p == NULL)
+			goto decline;
+		p = ws(p);
+		if (*p == ',') {
+			p = ws(p + 1);
 			continue;
 		}
-		if (*f->p == '}') {
-			f->p++;
+		if (*p == '}') {
+			f->p = p + 1;
 			return 0;
 		}
-		f->bail = 1;
-		return 0;
+		goto decline;
 	}
+decline:
+	f->bail = 1;
+	return 0;
 }
 
 /* After a nested array value: ',' more members, or '}'. Returns 1 when
  * more members follow (cursor on the next key). */
 static int after_member(struct fp *f)
 {
-	ws(f);
-	if (*f->p == ',') {
-		f->p++;
-		ws(f);
+	char *p = ws(f->p);
+
+	if (*p == ',') {
+		f->p = ws(p + 1);
 		return 1;
 	}
-	if (*f->p == '}') {
-		f->p++;
+	if (*p == '}') {
+		f->p = p + 1;
 		return 0;
 	}
 	f->bail = 1;
@@ -531,15 +655,12 @@ static int after_member(struct fp *f)
 /* Reads a whole object of scalar/skipped members. *f->p == '{'. */
 static void read_flat(struct fp *f, key_fn kf, struct fv *vals)
 {
-	char *dummy;
-
-	f->p++;
-	ws(f);
+	f->p = ws(f->p + 1);
 	if (*f->p == '}') {
 		f->p++;
 		return;
 	}
-	walk_members(f, kf, vals, -1, &dummy);
+	walk_members(f, kf, vals, -1);
 }
 
 /* A growable array in the arena. */
@@ -575,8 +696,7 @@ static void read_array(struct fp *f, size_t size, size_t cap,
 		f->bail = 2;
 		return;
 	}
-	f->p++;
-	ws(f);
+	f->p = ws(f->p + 1);
 	if (*f->p != ']') {
 		for (;;) {
 			if (n == cap) {
@@ -588,10 +708,9 @@ static void read_array(struct fp *f, size_t size, size_t cap,
 			if (f->bail)
 				return;
 			n++;
-			ws(f);
+			f->p = ws(f->p);
 			if (*f->p == ',') {
-				f->p++;
-				ws(f);
+				f->p = ws(f->p + 1);
 				continue;
 			}
 			if (*f->p == ']')
@@ -689,17 +808,15 @@ static void read_replies(struct fp *f, struct ap_trace_hop *h)
 static void read_hop(struct fp *f, struct ap_trace_hop *h)
 {
 	struct fv v[HP_N];
-	char *arr = NULL;
 
 	memset(v, 0, sizeof(v));
 	if (*f->p != '{') {
 		f->bail = 1;
 		return;
 	}
-	f->p++;
-	ws(f);
+	f->p = ws(f->p + 1);
 	if (*f->p != '}') {
-		while (walk_members(f, hop_key, v, HP_RESULT, &arr) == 1) {
+		while (walk_members(f, hop_key, v, HP_RESULT) == 1) {
 			read_replies(f, h);
 			if (f->bail || !after_member(f))
 				break;
@@ -743,42 +860,71 @@ enum {
 	TK_PARIS_ID, TK_RESULT, TK_N
 };
 
-static const struct {
-	const char *name;
-	size_t len;
-} TOP_KEYS[TK_N] = {
-#define K(s) {s, sizeof(s) - 1}
-	K("type"), K("msm_id"), K("prb_id"), K("timestamp"), K("fw"),
-	K("addr"), K("dst_addr"), K("name"), K("dst_name"), K("af"),
-	K("pf"), K("src_addr"), K("from"), K("proto"), K("lts"),
-	K("dnserr"), K("err"), K("error"), K("sent"), K("rcvd"), K("dup"),
-	K("avg"), K("min"), K("max"), K("ttl"), K("size"), K("endtime"),
-	K("paris_id"), K("result"),
-#undef K
-};
+/* k[0..n) equals the literal lit (n == its length, checked by the
+ * caller's switch); a fixed-size memcmp the compiler inlines. */
+#define IS(k, lit) (memcmp((k), (lit), sizeof(lit) - 1) == 0)
 
-/* Known keys by length (-1 ends a list). */
-static const signed char BY_LEN[10][8] = {
-	{-1}, {-1},
-	{TK_FW, TK_AF, TK_PF, -1},
-	{TK_LTS, TK_ERR, TK_DUP, TK_AVG, TK_MIN, TK_MAX, TK_TTL, -1},
-	{TK_TYPE, TK_ADDR, TK_NAME, TK_FROM, TK_SENT, TK_RCVD, TK_SIZE, -1},
-	{TK_PROTO, TK_ERROR, -1},
-	{TK_MSM_ID, TK_PRB_ID, TK_DNSERR, TK_RESULT, -1},
-	{TK_ENDTIME, -1},
-	{TK_DST_ADDR, TK_DST_NAME, TK_SRC_ADDR, TK_PARIS_ID, -1},
-	{TK_TIMESTAMP, -1},
-};
-
+/* Known top-level keys, by length and first byte (every result has about
+ * 25 keys, so this runs more often than anything but the byte loops). */
 static int top_key(const char *k, size_t n)
 {
-	if (n >= sizeof(BY_LEN) / sizeof(BY_LEN[0]))
+	switch (n) {
+	case 2:
+		if (k[1] != 'f')
+			return -1;
+		return k[0] == 'f' ? TK_FW : k[0] == 'a' ? TK_AF
+			       : k[0] == 'p' ? TK_PF : -1;
+	case 3:
+		switch (k[0]) {
+		case 'l': return IS(k, "lts") ? TK_LTS : -1;
+		case 'e': return IS(k, "err") ? TK_ERR : -1;
+		case 'd': return IS(k, "dup") ? TK_DUP : -1;
+		case 'a': return IS(k, "avg") ? TK_AVG : -1;
+		case 'm':
+			return IS(k, "min") ? TK_MIN
+			       : IS(k, "max") ? TK_MAX : -1;
+		case 't': return IS(k, "ttl") ? TK_TTL : -1;
+		default: return -1;
+		}
+	case 4:
+		switch (k[0]) {
+		case 't': return IS(k, "type") ? TK_TYPE : -1;
+		case 'a': return IS(k, "addr") ? TK_ADDR : -1;
+		case 'n': return IS(k, "name") ? TK_NAME : -1;
+		case 'f': return IS(k, "from") ? TK_FROM : -1;
+		case 's':
+			return IS(k, "sent") ? TK_SENT
+			       : IS(k, "size") ? TK_SIZE : -1;
+		case 'r': return IS(k, "rcvd") ? TK_RCVD : -1;
+		default: return -1;
+		}
+	case 5:
+		return IS(k, "proto") ? TK_PROTO
+		       : IS(k, "error") ? TK_ERROR : -1;
+	case 6:
+		switch (k[0]) {
+		case 'm': return IS(k, "msm_id") ? TK_MSM_ID : -1;
+		case 'p': return IS(k, "prb_id") ? TK_PRB_ID : -1;
+		case 'd': return IS(k, "dnserr") ? TK_DNSERR : -1;
+		case 'r': return IS(k, "result") ? TK_RESULT : -1;
+		default: return -1;
+		}
+	case 7:
+		return IS(k, "endtime") ? TK_ENDTIME : -1;
+	case 8:
+		switch (k[0]) {
+		case 'd':
+			return IS(k, "dst_addr") ? TK_DST_ADDR
+			       : IS(k, "dst_name") ? TK_DST_NAME : -1;
+		case 's': return IS(k, "src_addr") ? TK_SRC_ADDR : -1;
+		case 'p': return IS(k, "paris_id") ? TK_PARIS_ID : -1;
+		default: return -1;
+		}
+	case 9:
+		return IS(k, "timestamp") ? TK_TIMESTAMP : -1;
+	default:
 		return -1;
-	for (const signed char *i = BY_LEN[n]; *i >= 0; i++)
-		if (k[0] == TOP_KEYS[*i].name[0] &&
-		    memcmp(k, TOP_KEYS[*i].name, n) == 0)
-			return *i;
-	return -1;
+	}
 }
 
 /* first_str of ap_result.c */
@@ -817,22 +963,18 @@ enum fast_status fast_result_parse(const char *json, size_t len,
 	struct ap_ping pg;
 	struct ap_traceroute tr;
 	enum ap_result_type guess = 0;
-	char *copy, *arr = NULL;
+	char *copy;
 	const char *type;
 	int64_t af;
 
 	if (len == 0 || len > (size_t)INT32_MAX)
 		return FAST_DECLINE;
-	{
-		/* strtod below must read '.' as json-c's C locale does */
-		const char *dp = localeconv()->decimal_point;
-
-		if (dp == NULL || dp[0] != '.' || dp[1] != '\0')
-			return FAST_DECLINE;
-	}
-	copy = ap_arena_strndup(a, json, len);
+	/* the NUL and PAD zero bytes end every scan (see plain_run) */
+	copy = ap_arena_alloc(a, len + 1 + PAD);
 	if (copy == NULL)
 		return FAST_ENOMEM;
+	memcpy(copy, json, len);
+	memset(copy + len, 0, 1 + PAD);
 	memset(v, 0, sizeof(v));
 	memset(&pg, 0, sizeof(pg));
 	memset(&tr, 0, sizeof(tr));
@@ -841,15 +983,14 @@ enum fast_status fast_result_parse(const char *json, size_t len,
 	f.a = a;
 	f.bail = 0;
 
-	ws(&f);
+	f.p = ws(f.p);
 	if (*f.p != '{')
 		return FAST_DECLINE;
-	f.p++;
-	ws(&f);
+	f.p = ws(f.p + 1);
 	if (*f.p == '}') {
 		f.p++;
 	} else {
-		while (walk_members(&f, top_key, v, TK_RESULT, &arr) == 1) {
+		while (walk_members(&f, top_key, v, TK_RESULT) == 1) {
 			/* the type usually comes last: guess the shape */
 			type = fv_str(&v[TK_TYPE]);
 			if (type != NULL)
@@ -874,7 +1015,7 @@ enum fast_status fast_result_parse(const char *json, size_t len,
 	}
 	if (f.bail)
 		return f.bail == 2 ? FAST_ENOMEM : FAST_DECLINE;
-	ws(&f);
+	f.p = ws(f.p);
 	if (f.p != f.end)
 		return FAST_DECLINE;
 
@@ -970,6 +1111,20 @@ enum fast_status fast_result_parse(const char *json, size_t len,
 	return FAST_OK;
 }
 
+/*
+ * Size of the arena's first chunk for an input of len bytes: the result,
+ * the copy, and about as much again for the arrays (a traceroute's hops
+ * and replies take about 1.3 times its text), so that a typical result
+ * needs one malloc in all. Capped so that a huge input does not reserve
+ * twice its size; more chunks follow as needed.
+ */
+static size_t first_chunk(size_t len)
+{
+	size_t arrays = len < 65536 ? len + len / 2 : 65536;
+
+	return sizeof(struct ap_result) + len + 1 + PAD + arrays + 1024;
+}
+
 enum fast_status fast_result_new(const char *json, size_t len,
 				 struct ap_result **out,
 				 struct ap_result_id *id)
@@ -977,19 +1132,20 @@ enum fast_status fast_result_new(const char *json, size_t len,
 	struct ap_result *r;
 	enum fast_status st;
 
+	struct ap_arena *a;
+	void *head;
+
 	*out = NULL;
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
+	if (len > (size_t)INT32_MAX)
+		return FAST_DECLINE;
+	a = ap_arena_new_head(first_chunk(len), sizeof(*r), &head);
+	if (a == NULL)
 		return FAST_ENOMEM;
-	r->arena = ap_arena_new();
-	if (r->arena == NULL) {
-		free(r);
-		return FAST_ENOMEM;
-	}
-	st = fast_result_parse(json, len, r, r->arena);
+	r = head;
+	r->arena = a;
+	st = fast_result_parse(json, len, r, a);
 	if (st != FAST_OK) {
-		ap_arena_free(r->arena);
-		free(r);
+		ap_arena_free(a);
 		return st;
 	}
 	if (id != NULL) {
