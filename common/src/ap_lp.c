@@ -55,6 +55,12 @@ void ap_lp_free(struct ap_lp *lp)
 	free(lp);
 }
 
+/* "00" "01" ... "99": two digits per division. */
+static const char DIGIT_PAIRS[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
 static const double LP_POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
 				  1e6, 1e7, 1e8, 1e9, 1e10};
 
@@ -71,10 +77,10 @@ static const double LP_POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
 static size_t format_short_decimal(double v, char *dst)
 {
 	double a = fabs(v);
-	uint64_t m = 0, ip, fp;
+	uint64_t m = 0;
 	int k;
 	char tmp[32];
-	size_t len = 0, t = 0;
+	size_t len = 0, t, ip;
 
 	if (!(a >= 1e-4) || !(a < 1e15))
 		return 0;
@@ -104,31 +110,43 @@ static size_t format_short_decimal(double v, char *dst)
 		if (k > 10)
 			return 0;
 	}
-	/* strip trailing zeros of the fraction, four at a time first */
+	/* strip trailing zeros of the fraction */
 	while (k >= 4 && m % 10000 == 0) {
 		m /= 10000;
 		k -= 4;
 	}
-	while (k > 0 && m % 10 == 0) {
+	while (k >= 2 && m % 100 == 0) {
+		m /= 100;
+		k -= 2;
+	}
+	if (k > 0 && m % 10 == 0) {
 		m /= 10;
 		k--;
 	}
-	ip = m / (uint64_t)LP_POW10[k];
-	fp = m % (uint64_t)LP_POW10[k];
+	/* the digits of m, at least k + 1 of them (leading zeros for
+	 * |v| < 1), right to left two at a time, then the point put in */
+	t = sizeof(tmp);
+	while (m >= 100) {
+		t -= 2;
+		memcpy(tmp + t, DIGIT_PAIRS + 2 * (m % 100), 2);
+		m /= 100;
+	}
+	if (m >= 10) {
+		t -= 2;
+		memcpy(tmp + t, DIGIT_PAIRS + 2 * m, 2);
+	} else {
+		tmp[--t] = (char)('0' + m);
+	}
+	while (sizeof(tmp) - t < (size_t)k + 1)
+		tmp[--t] = '0';
 	if (v < 0)
 		dst[len++] = '-';
-	do {
-		tmp[t++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip > 0);
-	while (t > 0)
-		dst[len++] = tmp[--t];
+	ip = sizeof(tmp) - t - (size_t)k; /* digits before the point */
+	memcpy(dst + len, tmp + t, ip);
+	len += ip;
 	if (k > 0) {
 		dst[len++] = '.';
-		for (int i = k - 1; i >= 0; i--) {
-			dst[len + (size_t)i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
+		memcpy(dst + len, tmp + t + ip, (size_t)k);
 		len += (size_t)k;
 	}
 	dst[len] = '\0';
@@ -163,12 +181,6 @@ size_t ap_lp_format_double(struct ap_lp *lp, double v, char *dst, size_t n)
 		return 0;
 	return (size_t)len;
 }
-
-/* "00" "01" ... "99": two digits per division. */
-static const char DIGIT_PAIRS[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233"
-	"34353637383940414243444546474849505152535455565758596061626364656667"
-	"6869707172737475767778798081828384858687888990919293949596979899";
 
 /* Decimal digits of v (as "%" PRId64) at dst; returns the length (no
  * NUL written). dst needs 20 bytes. */
@@ -292,21 +304,50 @@ static size_t cut_utf8(const char *s, size_t max)
 	return n;
 }
 
-/* The LP_CARE bits of p[0..n) together: no branch per byte, and eight
- * bytes a round (gcc -O2 does not unroll it by itself). */
+/* The LP_CARE bits of p[0..n) together: no branch per byte, eight bytes
+ * a round (gcc -O2 does not unroll it by itself), and the last round
+ * overlaps the one before instead of a byte loop (OR does not mind). */
+static inline unsigned care8(const unsigned char *p)
+{
+	return LP_CARE[p[0]] | LP_CARE[p[1]] | LP_CARE[p[2]] |
+	       LP_CARE[p[3]] | LP_CARE[p[4]] | LP_CARE[p[5]] |
+	       LP_CARE[p[6]] | LP_CARE[p[7]];
+}
+
 static inline unsigned care_of(const unsigned char *p, size_t n)
 {
 	unsigned care = 0;
-	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8)
-		care |= LP_CARE[p[i]] | LP_CARE[p[i + 1]] |
-			LP_CARE[p[i + 2]] | LP_CARE[p[i + 3]] |
-			LP_CARE[p[i + 4]] | LP_CARE[p[i + 5]] |
-			LP_CARE[p[i + 6]] | LP_CARE[p[i + 7]];
-	for (; i < n; i++)
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			care |= care8(p + i);
+		return care | care8(p + n - 8);
+	}
+	if (n >= 4)
+		return LP_CARE[p[0]] | LP_CARE[p[1]] | LP_CARE[p[2]] |
+		       LP_CARE[p[3]] | LP_CARE[p[n - 4]] | LP_CARE[p[n - 3]] |
+		       LP_CARE[p[n - 2]] | LP_CARE[p[n - 1]];
+	for (size_t i = 0; i < n; i++)
 		care |= LP_CARE[p[i]];
 	return care;
+}
+
+/* memcpy of a short token without the call: two overlapping moves of
+ * fixed size (which compile to plain loads and stores). */
+static inline void copy_token(char *dst, const char *src, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	} else {
+		memcpy(dst, src, n);
+	}
 }
 
 /*
@@ -340,19 +381,12 @@ static void put_care_byte(struct lp_w *w, const unsigned char *p,
  * each byte LP_CARE flags for the position (mask pos) through
  * put_care_byte, runs of other bytes copied at once.
  */
-static void put_escaped(struct lp_w *w, const char *s, unsigned pos,
-			size_t max)
+static void put_escaped_slow(struct lp_w *w, const char *s, unsigned pos,
+			     size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end;
-	size_t len = strlen(s);
+	const unsigned char *end = p + cut_utf8(s, max);
 
-	/* The usual token: nothing to escape, not over max. */
-	if (len <= max && !(care_of(p, len) & pos)) {
-		w_add(w, s, len);
-		return;
-	}
-	end = p + cut_utf8(s, max);
 	while (w->st == AP_OK) {
 		const unsigned char *run = p;
 
@@ -365,6 +399,22 @@ static void put_escaped(struct lp_w *w, const char *s, unsigned pos,
 		put_care_byte(w, p, end, pos);
 		p++;
 	}
+}
+
+/* The usual token (nothing to escape, not over max, room in the staging
+ * buffer) inline; anything else through put_escaped_slow. */
+static inline void put_escaped(struct lp_w *w, const char *s, unsigned pos,
+			       size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max && w_room(w, len) &&
+	    !(care_of((const unsigned char *)s, len) & pos)) {
+		copy_token(w->p, s, len);
+		w->p += len;
+		return;
+	}
+	put_escaped_slow(w, s, pos, max);
 }
 
 /* A string field value: '"' and '\\' get a backslash, control bytes
