@@ -37,9 +37,10 @@
 /* Skipped values (unknown keys) may nest this deep, no more. */
 #define SKIP_DEPTH 16
 
-/* Zero bytes after the copy's NUL, so that an 8-byte load starting at or
- * before the NUL stays inside the copy (see plain_run). */
-#define PAD 8
+/* Zero bytes after the copy's NUL, so that a load of up to PAD + 1 bytes
+ * starting at or before the NUL stays inside the copy (plain_run loads 8
+ * bytes, the key matchers up to 11). */
+#define PAD 16
 
 enum fv_kind { FV_ABSENT = 0, FV_STR, FV_INT, FV_DBL, FV_LIT, FV_OBJ, FV_ARR };
 
@@ -80,6 +81,13 @@ static char *ws_skip(char *p)
 static inline char *ws(char *p)
 {
 	return (unsigned char)*p > ' ' ? p : ws_skip(p);
+}
+
+/* p when *p is c, else the first byte after whitespace at p: where the
+ * next byte is known, whitespace costs nothing until it is there. */
+static inline char *at(char *p, char c)
+{
+	return *p == c ? p : ws_skip(p);
 }
 
 /* --- strings, 8 bytes at a time ----------------------------------------- */
@@ -342,7 +350,7 @@ static char *scan_number(char *p, struct fv *v)
 
 /* --- any value ---------------------------------------------------------- */
 
-static char *scan_value(char *p, struct fv *v, int depth);
+static inline char *scan_value(char *p, struct fv *v, int depth);
 
 /*
  * Validates and skips an object or array at p (*p == '{' or '['), its
@@ -412,14 +420,20 @@ static char *scan_other(char *p, struct fv *v, int depth)
 		return scan_literal(p, v, "false", 5);
 	case 'n':
 		return scan_literal(p, v, "null", 4);
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+		return scan_value(ws_skip(p), v, depth); /* once: no ws then */
 	default:
 		return NULL;
 	}
 }
 
-/* Any value at p into v; returns the position after it, or NULL to
- * decline. Strings and numbers, nearly all values, come first. */
-static char *scan_value(char *p, struct fv *v, int depth)
+/* Any value at p, after optional whitespace, into v; returns the position
+ * after it, or NULL to decline. Strings and numbers, nearly all values,
+ * come first; inline, so that they cost no call of their own. */
+static inline char *scan_value(char *p, struct fv *v, int depth)
 {
 	if (*p == '"') {
 		v->kind = FV_STR;
@@ -497,79 +511,73 @@ static const char *fv_text(struct fp *f, const struct fv *v)
 
 /* --- object walking with known keys ---------------------------------- */
 
-/* Maps a key to its slot index (>= 0), or -1 for an unknown key (its
- * value is validated and skipped). */
-typedef int (*key_fn)(const char *k, size_t n);
+/*
+ * Matches the key that starts at k (after its opening quote) against the
+ * known keys, closing quote included, so that a match also gives the
+ * key's length (*n) without scanning it. Returns the key's slot (>= 0),
+ * or -1 for any other key, which the caller scans and whose value it
+ * validates and skips. k lies in the copy, whose PAD zero bytes keep
+ * these fixed-size compares in bounds.
+ */
+typedef int (*key_fn)(const char *k, size_t *n);
+
+/* In a key matcher: if k is the key lit (and its closing quote), the key
+ * is slot. A fixed-size memcmp, which the compiler inlines. */
+#define KEY(lit, slot)                                                   \
+	do {                                                             \
+		if (memcmp(k, lit "\"", sizeof(lit)) == 0) {            \
+			*n = sizeof(lit) - 1;                            \
+			return (slot);                                   \
+		}                                                        \
+	} while (0)
 
 /* --- ping ------------------------------------------------------------- */
 
 enum { PK_X, PK_DUP, PK_ERROR, PK_RTT, PK_TTL, PK_N };
 
-static int ping_pkt_key(const char *k, size_t n)
+static int ping_pkt_key(const char *k, size_t *n)
 {
-	switch (n) {
-	case 1:
-		return k[0] == 'x' ? PK_X : -1;
-	case 3:
-		if (memcmp(k, "dup", 3) == 0)
-			return PK_DUP;
-		if (memcmp(k, "rtt", 3) == 0)
-			return PK_RTT;
-		if (memcmp(k, "ttl", 3) == 0)
-			return PK_TTL;
-		return -1;
-	case 5:
-		return memcmp(k, "error", 5) == 0 ? PK_ERROR : -1;
-	default:
-		return -1;
+	switch (k[0]) {
+	case 'r': KEY("rtt", PK_RTT); break;
+	case 'x': KEY("x", PK_X); break;
+	case 'd': KEY("dup", PK_DUP); break;
+	case 't': KEY("ttl", PK_TTL); break;
+	case 'e': KEY("error", PK_ERROR); break;
+	default: break;
 	}
+	return -1;
 }
 
 enum { RP_X, RP_FROM, RP_RTT, RP_ERR, RP_TTL, RP_LATE, RP_DUP, RP_ICMPEXT,
        RP_N };
 
-static int reply_key(const char *k, size_t n)
+static int reply_key(const char *k, size_t *n)
 {
-	switch (n) {
-	case 1:
-		return k[0] == 'x' ? RP_X : -1;
-	case 3:
-		if (memcmp(k, "rtt", 3) == 0)
-			return RP_RTT;
-		if (memcmp(k, "ttl", 3) == 0)
-			return RP_TTL;
-		if (memcmp(k, "err", 3) == 0)
-			return RP_ERR;
-		if (memcmp(k, "dup", 3) == 0)
-			return RP_DUP;
-		return -1;
-	case 4:
-		if (memcmp(k, "from", 4) == 0)
-			return RP_FROM;
-		if (memcmp(k, "late", 4) == 0)
-			return RP_LATE;
-		return -1;
-	case 7:
-		return memcmp(k, "icmpext", 7) == 0 ? RP_ICMPEXT : -1;
-	default:
-		return -1;
+	switch (k[0]) {
+	case 'f': KEY("from", RP_FROM); break;
+	case 't': KEY("ttl", RP_TTL); break;
+	case 'r': KEY("rtt", RP_RTT); break;
+	case 'x': KEY("x", RP_X); break;
+	case 'e': KEY("err", RP_ERR); break;
+	case 'l': KEY("late", RP_LATE); break;
+	case 'd': KEY("dup", RP_DUP); break;
+	case 'i': KEY("icmpext", RP_ICMPEXT); break;
+	default: break;
 	}
+	return -1;
 }
 
 enum { HP_HOP, HP_ERROR, HP_RESULT, HP_N };
 
-static int hop_key(const char *k, size_t n)
+static int hop_key(const char *k, size_t *n)
 {
-	switch (n) {
-	case 3:
-		return memcmp(k, "hop", 3) == 0 ? HP_HOP : -1;
-	case 5:
-		return memcmp(k, "error", 5) == 0 ? HP_ERROR : -1;
-	case 6:
-		return memcmp(k, "result", 6) == 0 ? HP_RESULT : -1;
-	default:
-		return -1;
+	switch (k[0]) {
+	case 'h': KEY("hop", HP_HOP); break;
+	case 'r': KEY("result", HP_RESULT); break;
+	case 'e': KEY("error", HP_ERROR); break;
+	default: break;
 	}
+	return -1;
 }
 
 /*
@@ -586,41 +594,47 @@ static inline int walk_members(struct fp *f, key_fn kf, struct fv *vals,
 	char *p = f->p;
 
 	for (;;) {
-		const char *k = p + 1;
+		const char *k;
 		size_t kn;
 		int slot;
 
+		p = at(p, '"');
 		if (*p != '"')
 			goto decline;
-		kn = plain_run(k);
-		p += kn + 1;
-		if (*p != '"')
-			goto decline;
-		p = ws(p + 1);
+		k = p + 1;
+		slot = kf(k, &kn);
+		if (slot < 0) {
+			/* an unknown key: find its end, and check it */
+			kn = plain_run(k);
+			if (k[kn] != '"')
+				goto decline;
+		}
+		p = at(p + kn + 2, ':');
 		if (*p != ':')
 			goto decline;
-		p = ws(p + 1);
-		slot = kf(k, kn);
+		p++; /* scan_value skips whitespace before the value */
 		if (slot < 0) {
 			struct fv skipped;
 
 			p = scan_value(p, &skipped, 2);
 		} else if (vals[slot].kind != FV_ABSENT) {
 			goto decline; /* duplicate key */
-		} else if (slot == array_slot && *p == '[') {
+		} else if (slot == array_slot) {
+			p = ws(p);
+			if (*p != '[')
+				goto decline;
 			vals[slot].kind = FV_ARR;
 			f->p = p;
 			return 1;
-		} else if (slot == array_slot) {
-			goto decline;
 		} else {
 			p = scan_value(p, &vals[slot], 2);
 		}
 		if (p == NULL)
 			goto decline;
-		p = ws(p);
+		if (*p != ',' && *p != '}')
+			p = ws_skip(p);
 		if (*p == ',') {
-			p = ws(p + 1);
+			p++;
 			continue;
 		}
 		if (*p == '}') {
@@ -724,16 +738,38 @@ static void read_array(struct fp *f, size_t size, size_t cap,
 	*n_out = n;
 }
 
+/*
+ * Nearly every packet is exactly {"rtt":N}: reads that shape at p into
+ * *rtt without the member walk, which costs more than the rest of such a
+ * packet. Returns the position after it, or NULL for any other text
+ * (whitespace included), which the caller then reads in full; *rtt may
+ * be written either way. The memcmp stays in bounds thanks to PAD.
+ */
+static char *rtt_only(char *p, struct fv *rtt)
+{
+	if (memcmp(p, "{\"rtt\":", 7) != 0)
+		return NULL;
+	p = scan_number(p + 7, rtt);
+	return p != NULL && *p == '}' ? p + 1 : NULL;
+}
+
 static void read_ping_packet(struct fp *f, struct ap_ping_packet *pk)
 {
 	struct fv v[PK_N];
+	char *end;
 
 	memset(v, 0, sizeof(v));
 	if (*f->p != '{') {
 		f->bail = 1; /* "malformed packet entry": json-c path */
 		return;
 	}
-	read_flat(f, ping_pkt_key, v);
+	end = rtt_only(f->p, &v[PK_RTT]);
+	if (end != NULL) {
+		f->p = end;
+	} else {
+		memset(v, 0, sizeof(v));
+		read_flat(f, ping_pkt_key, v);
+	}
 	if (f->bail)
 		return;
 	pk->timeout = v[PK_X].kind != FV_ABSENT;
@@ -860,71 +896,67 @@ enum {
 	TK_PARIS_ID, TK_RESULT, TK_N
 };
 
-/* k[0..n) equals the literal lit (n == its length, checked by the
- * caller's switch); a fixed-size memcmp the compiler inlines. */
-#define IS(k, lit) (memcmp((k), (lit), sizeof(lit) - 1) == 0)
-
-/* Known top-level keys, by length and first byte (every result has about
- * 25 keys, so this runs more often than anything but the byte loops). */
-static int top_key(const char *k, size_t n)
+/* Known top-level keys, by first byte (every result has about 25 keys,
+ * so this runs more often than anything but the byte loops); the most
+ * frequent first where keys share a first byte. */
+static int top_key(const char *k, size_t *n)
 {
-	switch (n) {
-	case 2:
-		if (k[1] != 'f')
-			return -1;
-		return k[0] == 'f' ? TK_FW : k[0] == 'a' ? TK_AF
-			       : k[0] == 'p' ? TK_PF : -1;
-	case 3:
-		switch (k[0]) {
-		case 'l': return IS(k, "lts") ? TK_LTS : -1;
-		case 'e': return IS(k, "err") ? TK_ERR : -1;
-		case 'd': return IS(k, "dup") ? TK_DUP : -1;
-		case 'a': return IS(k, "avg") ? TK_AVG : -1;
-		case 'm':
-			return IS(k, "min") ? TK_MIN
-			       : IS(k, "max") ? TK_MAX : -1;
-		case 't': return IS(k, "ttl") ? TK_TTL : -1;
-		default: return -1;
-		}
-	case 4:
-		switch (k[0]) {
-		case 't': return IS(k, "type") ? TK_TYPE : -1;
-		case 'a': return IS(k, "addr") ? TK_ADDR : -1;
-		case 'n': return IS(k, "name") ? TK_NAME : -1;
-		case 'f': return IS(k, "from") ? TK_FROM : -1;
-		case 's':
-			return IS(k, "sent") ? TK_SENT
-			       : IS(k, "size") ? TK_SIZE : -1;
-		case 'r': return IS(k, "rcvd") ? TK_RCVD : -1;
-		default: return -1;
-		}
-	case 5:
-		return IS(k, "proto") ? TK_PROTO
-		       : IS(k, "error") ? TK_ERROR : -1;
-	case 6:
-		switch (k[0]) {
-		case 'm': return IS(k, "msm_id") ? TK_MSM_ID : -1;
-		case 'p': return IS(k, "prb_id") ? TK_PRB_ID : -1;
-		case 'd': return IS(k, "dnserr") ? TK_DNSERR : -1;
-		case 'r': return IS(k, "result") ? TK_RESULT : -1;
-		default: return -1;
-		}
-	case 7:
-		return IS(k, "endtime") ? TK_ENDTIME : -1;
-	case 8:
-		switch (k[0]) {
-		case 'd':
-			return IS(k, "dst_addr") ? TK_DST_ADDR
-			       : IS(k, "dst_name") ? TK_DST_NAME : -1;
-		case 's': return IS(k, "src_addr") ? TK_SRC_ADDR : -1;
-		case 'p': return IS(k, "paris_id") ? TK_PARIS_ID : -1;
-		default: return -1;
-		}
-	case 9:
-		return IS(k, "timestamp") ? TK_TIMESTAMP : -1;
+	switch (k[0]) {
+	case 'a':
+		KEY("af", TK_AF);
+		KEY("avg", TK_AVG);
+		KEY("addr", TK_ADDR);
+		break;
+	case 'd':
+		KEY("dst_addr", TK_DST_ADDR);
+		KEY("dst_name", TK_DST_NAME);
+		KEY("dup", TK_DUP);
+		KEY("dnserr", TK_DNSERR);
+		break;
+	case 'e':
+		KEY("endtime", TK_ENDTIME);
+		KEY("err", TK_ERR);
+		KEY("error", TK_ERROR);
+		break;
+	case 'f':
+		KEY("fw", TK_FW);
+		KEY("from", TK_FROM);
+		break;
+	case 'l':
+		KEY("lts", TK_LTS);
+		break;
+	case 'm':
+		KEY("msm_id", TK_MSM_ID);
+		KEY("min", TK_MIN);
+		KEY("max", TK_MAX);
+		break;
+	case 'n':
+		KEY("name", TK_NAME);
+		break;
+	case 'p':
+		KEY("prb_id", TK_PRB_ID);
+		KEY("proto", TK_PROTO);
+		KEY("paris_id", TK_PARIS_ID);
+		KEY("pf", TK_PF);
+		break;
+	case 'r':
+		KEY("result", TK_RESULT);
+		KEY("rcvd", TK_RCVD);
+		break;
+	case 's':
+		KEY("src_addr", TK_SRC_ADDR);
+		KEY("size", TK_SIZE);
+		KEY("sent", TK_SENT);
+		break;
+	case 't':
+		KEY("timestamp", TK_TIMESTAMP);
+		KEY("type", TK_TYPE);
+		KEY("ttl", TK_TTL);
+		break;
 	default:
-		return -1;
+		break;
 	}
+	return -1;
 }
 
 /* first_str of ap_result.c */
@@ -950,8 +982,8 @@ static int looks_like_hops(const char *p)
 		p++;
 	/* hop objects start with "hop" (or "result"); ping packets have
 	 * neither key. A wrong guess only declines (type checked later). */
-	return strncmp(p, "\"hop\"", 5) == 0 ||
-	       strncmp(p, "\"result\"", 8) == 0;
+	return memcmp(p, "\"hop\"", 5) == 0 ||
+	       memcmp(p, "\"result\"", 8) == 0; /* in bounds: PAD */
 }
 
 enum fast_status fast_result_parse(const char *json, size_t len,
