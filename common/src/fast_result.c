@@ -677,17 +677,26 @@ static void read_flat(struct fp *f, key_fn kf, struct fv *vals)
 	walk_members(f, kf, vals, -1);
 }
 
+/* Room for n elements of size bytes in the arena, not zeroed: every
+ * element reader sets every field. NULL (and bail 2) when out of memory. */
+static void *alloc_array(struct fp *f, size_t n, size_t size)
+{
+	void *p = n <= SIZE_MAX / size ? ap_arena_alloc(f->a, n * size) : NULL;
+
+	if (p == NULL)
+		f->bail = 2;
+	return p;
+}
+
 /* A growable array in the arena. */
 static void *grow(struct fp *f, void *old, size_t n, size_t *cap,
 		  size_t size)
 {
 	size_t ncap = *cap * 2;
-	void *p = ap_arena_calloc(f->a, ncap, size);
+	void *p = alloc_array(f, ncap, size);
 
-	if (p == NULL) {
-		f->bail = 2;
+	if (p == NULL)
 		return NULL;
-	}
 	if (n > 0)
 		memcpy(p, old, n * size);
 	*cap = ncap;
@@ -696,7 +705,8 @@ static void *grow(struct fp *f, void *old, size_t n, size_t *cap,
 
 /*
  * Reads a JSON array of objects (*f->p == '[') into a new arena array of
- * elements of `size` bytes, each filled by read_elem; *out and *n get the
+ * elements of `size` bytes, each filled (every field) by read_elem; *out
+ * and *n get the
  * array and its length. cap is the first allocation (grown by doubling).
  */
 static void read_array(struct fp *f, size_t size, size_t cap,
@@ -704,12 +714,10 @@ static void read_array(struct fp *f, size_t size, size_t cap,
 		       void **out, size_t *n_out)
 {
 	size_t n = 0;
-	unsigned char *v = ap_arena_calloc(f->a, cap, size);
+	unsigned char *v = alloc_array(f, cap, size);
 
-	if (v == NULL) {
-		f->bail = 2;
+	if (v == NULL)
 		return;
-	}
 	f->p = ws(f->p + 1);
 	if (*f->p != ']') {
 		for (;;) {
@@ -850,6 +858,9 @@ static void read_hop(struct fp *f, struct ap_trace_hop *h)
 		f->bail = 1;
 		return;
 	}
+	/* no result: n_replies 0, replies NULL, as parse_traceroute.c */
+	h->n_replies = 0;
+	h->replies = NULL;
 	f->p = ws(f->p + 1);
 	if (*f->p != '}') {
 		while (walk_members(f, hop_key, v, HP_RESULT) == 1) {
@@ -862,7 +873,6 @@ static void read_hop(struct fp *f, struct ap_trace_hop *h)
 	}
 	if (f->bail)
 		return;
-	/* no result: n_replies 0, replies NULL, as parse_traceroute.c */
 	h->hop = fv_int(f, &v[HP_HOP], -1);
 	h->error = NULL;
 	if (v[HP_ERROR].kind != FV_ABSENT) {
