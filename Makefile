@@ -48,6 +48,11 @@ $(BUILD)/libatlasperf.a: $(COMMON_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# `convert --threads` (convert_parallel.c) uses POSIX threads. In
+# CPPFLAGS and LDLIBS, which `make check` and the packages do not set on
+# the command line, so the sanitizer and package builds get it too.
+$(EXECD_OBJ): CPPFLAGS += -pthread
+$(BUILD)/atlasperf: LDLIBS += -pthread
 $(BUILD)/atlasperf: $(EXECD_OBJ) $(BUILD)/libatlasperf.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -5,6 +5,9 @@
  * memory stays bounded by the largest single result, whatever the input
  * size. A result that cannot be interpreted is skipped with one stderr line
  * and counted; the exit status is 0 whenever the input could be read.
+ * With --threads N, convert_parallel.c runs the same per-record path on
+ * worker threads, each a copy of the run (worker_new), and writes their
+ * output in input order: byte for byte what one thread writes.
  */
 #include "cmd_convert.h"
 
@@ -22,6 +25,7 @@
 #include "atlasperf/ap_probe.h"
 #include "atlasperf/ap_result.h"
 #include "atlasperf/ap_split.h"
+#include "convert_parallel.h"
 #include "log.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -48,6 +52,15 @@ struct convert_run {
 	uint64_t result_points; /* encoded so far for the current result */
 	struct ap_err encode_err; /* why the last point was refused */
 	int write_errno; /* first stdout write error, 0 if none */
+	unsigned threads; /* --threads */
+	/* Write out to stdout once it holds this much; a worker never does. */
+	size_t flush_at;
+	/* A worker's batch: warnings are collected here (NULL: logged), the
+	 * batch is given up beyond batch_max bytes of output and warnings,
+	 * or when a warning could not be collected. */
+	struct ap_buf *warn;
+	size_t batch_max;
+	bool warn_lost;
 };
 
 static const char USAGE[] =
@@ -77,6 +90,10 @@ static const char USAGE[] =
 	"  --hop-points            also emit atlas_traceroute_hop points\n"
 	"  --max-result-bytes N    skip single results larger than N bytes\n"
 	"                          (default 8388608)\n"
+	"  --threads N             convert on N threads, 1 to 64 (default:\n"
+	"                          the CPUs this process may use). Output,\n"
+	"                          warnings and counts do not depend on N;\n"
+	"                          JSON lines use all N, a JSON array one\n"
 	"  -q, --quiet             log errors only (no per-result warnings)\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -85,13 +102,19 @@ static const char USAGE[] =
 	"be read or stdout could not be written,\n"
 	"2 for a usage error.\n";
 
+/* Writes line protocol to stdout; after the first error, nothing. */
+static void put_out(struct convert_run *run, const char *data, size_t len)
+{
+	if (len > 0 && run->write_errno == 0 &&
+	    fwrite(data, 1, len, stdout) != len)
+		run->write_errno = errno ? errno : EIO;
+}
+
 static void flush_out(struct convert_run *run)
 {
 	if (run->out.len == 0)
 		return;
-	if (run->write_errno == 0 &&
-	    fwrite(run->out.data, 1, run->out.len, stdout) != run->out.len)
-		run->write_errno = errno ? errno : EIO;
+	put_out(run, run->out.data, run->out.len);
 	ap_buf_clear(&run->out);
 }
 
@@ -118,10 +141,11 @@ static void skip(struct convert_run *run, const struct ap_result_id *id,
 		snprintf(prb, sizeof(prb), "%" PRId64, id->prb_id);
 	if (id != NULL && id->timestamp >= 0)
 		snprintf(ts, sizeof(ts), "%" PRId64, id->timestamp);
-	log_msg(LOG_WARN,
-		"skipped result (msm %s, probe %s, timestamp %s) at %s line "
-		"%" PRIu64 ": %s",
-		msm, prb, ts, run->input, line, why);
+	if (log_to(run->warn, LOG_WARN,
+		   "skipped result (msm %s, probe %s, timestamp %s) at %s "
+		   "line %" PRIu64 ": %s",
+		   msm, prb, ts, run->input, line, why) != AP_OK)
+		run->warn_lost = true;
 }
 
 /*
@@ -227,7 +251,7 @@ static enum ap_status on_record(const char *data, size_t len, uint64_t line,
 	}
 	run->points += run->result_points;
 	ap_result_free(r);
-	if (run->out.len >= FLUSH_AT)
+	if (run->out.len >= run->flush_at)
 		flush_out(run);
 	return AP_OK;
 }
@@ -239,6 +263,132 @@ static enum ap_status on_bad(const char *why, uint64_t line, void *user)
 	run->results++;
 	skip(run, NULL, line, why);
 	return AP_OK;
+}
+
+/* ---- --threads: the same per-record path on worker threads ------------ */
+
+static void worker_free(void *worker)
+{
+	struct convert_run *w = worker;
+
+	if (w == NULL)
+		return;
+	ap_result_parser_free(w->parser);
+	ap_lp_free(w->lp);
+	free(w);
+}
+
+/*
+ * A worker's converter: a copy of the main run with its own encoder,
+ * parser, output and counters. The options, the --tag strings and the
+ * --config tables are shared: converting only reads them
+ * (ap_config_find_msm, ap_probe_cache_get, ap_path_apply).
+ */
+static void *worker_new(void *ctx)
+{
+	const struct convert_run *main_run = ctx;
+	struct convert_run *w = malloc(sizeof(*w));
+	struct ap_err err;
+
+	if (w == NULL)
+		return NULL;
+	*w = *main_run;
+	w->lp = NULL;
+	w->parser = NULL;
+	ap_buf_init(&w->out, OUT_CAP);
+	w->opts.tags = w->tags;
+	w->flush_at = SIZE_MAX;
+	w->write_errno = 0;
+	w->warn = NULL;
+	if (ap_lp_new(&w->lp, &err) != AP_OK ||
+	    ap_result_parser_new(&w->parser, &err) != AP_OK) {
+		worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Stops the batch (the main thread then converts it itself) when it
+ * outgrows its budget or a warning was lost. */
+static enum ap_status worker_check(struct convert_run *run,
+				  enum ap_status st)
+{
+	if (st == AP_OK &&
+	    (run->warn_lost ||
+	     run->out.len + run->warn->len > run->batch_max))
+		return AP_ERANGE;
+	return st;
+}
+
+static enum ap_status worker_record(const char *data, size_t len,
+				    uint64_t line, void *user)
+{
+	struct convert_run *run = user;
+	uint64_t skipped = run->skipped;
+	enum ap_status st = on_record(data, len, line, user);
+
+	/* The encoder refuses a point that would take out past OUT_CAP, and
+	 * out's fill differs between a batch and the single-threaded run
+	 * (flushed every FLUSH_AT): any result the encoder refused sends
+	 * the batch to the main thread. Rare: a valid point never fails. */
+	if (st == AP_OK && run->skipped != skipped &&
+	    run->encode_err.msg[0] != '\0')
+		st = AP_ERANGE;
+	return worker_check(run, st);
+}
+
+static enum ap_status worker_bad(const char *why, uint64_t line, void *user)
+{
+	return worker_check(user, on_bad(why, line, user));
+}
+
+static bool worker_convert(void *worker, const char *data, size_t len,
+			   uint64_t line, size_t max_bytes,
+			   struct cp_batch_out *o)
+{
+	static const struct ap_split_cb cb_template = {
+		worker_record, worker_bad, NULL, NULL};
+	struct convert_run *run = worker;
+	struct ap_split_cb cb = cb_template;
+	struct ap_split split;
+	enum ap_status st;
+	bool idle;
+
+	/* The batch's buffers stand in for stdout and stderr. */
+	run->out = o->out;
+	run->out.cap = OUT_CAP;
+	run->warn = &o->warn;
+	run->warn_lost = false;
+	run->batch_max = max_bytes;
+	run->results = run->skipped = run->points = 0;
+	cb.user = run;
+	ap_split_init(&split, run->max_record, &cb);
+	split.line = line;
+	st = ap_split_feed(&split, data, len);
+	idle = ap_split_idle(&split);
+	ap_split_reset(&split);
+	o->out = run->out;
+	ap_buf_init(&run->out, OUT_CAP);
+	run->warn = NULL;
+	o->results = run->results;
+	o->skipped = run->skipped;
+	o->points = run->points;
+	return st == AP_OK && idle && !run->warn_lost;
+}
+
+/* A worker's batch, in input order, after what the run's own splitter
+ * wrote before it. */
+static void write_batch(void *ctx, const struct cp_batch_out *o)
+{
+	struct convert_run *run = ctx;
+
+	flush_out(run);
+	put_out(run, o->out.data, o->out.len);
+	if (o->warn.len > 0)
+		fwrite(o->warn.data, 1, o->warn.len, stderr);
+	run->results += o->results;
+	run->skipped += o->skipped;
+	run->points += o->points;
 }
 
 /* Streams one input through the splitter. Returns 0, or 1 when it could
@@ -253,6 +403,7 @@ static int convert_input(struct convert_run *run, const char *path)
 	char *chunk;
 	int rc = 0;
 	enum ap_status st = AP_OK;
+	bool consumed = false;
 
 	run->input = path == NULL ? "stdin" : path;
 	if (path != NULL && strcmp(path, "-") != 0) {
@@ -272,7 +423,15 @@ static int convert_input(struct convert_run *run, const char *path)
 	}
 	cb.user = run;
 	ap_split_init(&split, run->max_record, &cb);
-	for (;;) {
+	if (run->threads > 1) {
+		struct cp_ops ops = {run, worker_new, worker_free,
+				     worker_convert, write_batch};
+		struct cp_params par;
+
+		cp_params_init(&par, run->threads);
+		st = cp_convert(&ops, &par, in, &split, &consumed);
+	}
+	while (!consumed) {
 		size_t n = fread(chunk, 1, READ_CHUNK, in);
 
 		if (n > 0)
@@ -345,6 +504,17 @@ static int parse_options(struct convert_run *run, int argc, char **argv)
 				return -2;
 			}
 			run->max_record = (size_t)v;
+		} else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (*end != '\0' || end == argv[i] || v < 1 ||
+			    v > CP_MAX_THREADS) {
+				log_msg(LOG_ERROR, "--threads wants a number "
+					"from 1 to %d", CP_MAX_THREADS);
+				return -2;
+			}
+			run->threads = (unsigned)v;
 		} else {
 			log_msg(LOG_ERROR, "convert: unknown or incomplete "
 				"option '%s' (see atlasperf convert --help)",
@@ -414,11 +584,14 @@ int cmd_convert(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	ap_convert_opts_init(&run.opts);
 	run.opts.tags = run.tags;
+	run.flush_at = FLUSH_AT;
 	first = parse_options(&run, argc, argv);
 	if (first == -1)
 		return 0;
 	if (first == -2)
 		return 2;
+	if (run.threads == 0)
+		run.threads = cp_usable_cpus();
 	if (run.config_path != NULL && load_config(&run) != 0) {
 		free_config(&run);
 		return 1;
