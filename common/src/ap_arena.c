@@ -38,8 +38,6 @@ struct ap_arena *ap_arena_new_head(size_t size, size_t head_size,
 	struct chunk *c;
 
 	*head = NULL;
-	if (size < CHUNK_SIZE)
-		size = CHUNK_SIZE;
 	if (size > SIZE_MAX - OWN_OFFSET - sizeof(*c))
 		return NULL;
 	/* malloc's alignment suits the arena and (at OWN_OFFSET) the chunk */

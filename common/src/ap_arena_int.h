@@ -14,9 +14,11 @@ struct ap_arena;
 struct ap_arena *ap_arena_new(void);
 
 /*
- * New arena whose first chunk (at least `size` bytes) comes with it in
- * one malloc, holding a zeroed object of head_size bytes at *head (the
- * "head", e.g. the result that owns the arena). The head lives as long
+ * New arena whose first chunk of `size` bytes (sized by the caller to
+ * what it expects to need; later chunks are ap_arena's usual 4 KB or
+ * more) comes with it in one malloc, holding a zeroed object of
+ * head_size bytes at *head (the "head", e.g. the result that owns the
+ * arena). The head lives as long
  * as the arena: ap_arena_free frees it. One malloc and one free per
  * parsed result instead of three of each. NULL when out of memory.
  */

@@ -802,7 +802,7 @@ static void read_ping_result(struct fp *f, struct ap_ping *pg)
 {
 	void *v = NULL;
 
-	read_array(f, sizeof(*pg->packets), 16, read_ping_packet_v, &v,
+	read_array(f, sizeof(*pg->packets), 4, read_ping_packet_v, &v,
 		   &pg->n_packets);
 	pg->packets = v;
 }
@@ -1155,16 +1155,18 @@ enum fast_status fast_result_parse(const char *json, size_t len,
 
 /*
  * Size of the arena's first chunk for an input of len bytes: the result,
- * the copy, and about as much again for the arrays (a traceroute's hops
- * and replies take about 1.3 times its text), so that a typical result
- * needs one malloc in all. Capped so that a huge input does not reserve
- * twice its size; more chunks follow as needed.
+ * the copy, and room for the arrays. A ping (under 1 KB, 3 packets) needs
+ * about 128 bytes of arrays, so its whole arena stays small enough for
+ * the allocator's fast path for small blocks (glibc's tcache, up to about
+ * 1 KB): one cheap malloc per result. A traceroute's hops and replies
+ * take about 1.3 times its text; capped so that a huge input does not
+ * reserve twice its size. More chunks follow when needed.
  */
 static size_t first_chunk(size_t len)
 {
-	size_t arrays = len < 65536 ? len + len / 2 : 65536;
+	size_t arrays = len < 1024 ? 128 : len < 65536 ? len + len / 2 : 65536;
 
-	return sizeof(struct ap_result) + len + 1 + PAD + arrays + 1024;
+	return sizeof(struct ap_result) + len + 1 + PAD + arrays + 64;
 }
 
 enum fast_status fast_result_new(const char *json, size_t len,
