@@ -340,6 +340,7 @@ enum ap_status ap_agg_load(const char *dir, int64_t msm_id,
 			   const struct ap_agg_opts *o, struct ap_agg **out,
 			   struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	char path[4096];
 	char *line = NULL;
 	size_t cap = 0;
@@ -364,7 +365,7 @@ enum ap_status ap_agg_load(const char *dir, int64_t msm_id,
 			return AP_OK;
 		}
 		st = ap_err_set(err, AP_EIO, "cannot read %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -440,7 +441,7 @@ enum ap_status ap_agg_load(const char *dir, int64_t msm_id,
 	}
 	if (ferror(f)) {
 		st = ap_err_set(err, AP_EIO, "cannot read %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	if (!ended || !have_msm) {

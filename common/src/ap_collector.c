@@ -371,6 +371,7 @@ enum ap_status ap_collector_emit_internal(const struct ap_collector *c,
 enum ap_status ap_api_key_load(const char *key_file, char **out,
 			       struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	char buf[API_KEY_MAX + 2];
 	const char *src;
 	size_t n;
@@ -383,7 +384,8 @@ enum ap_status ap_api_key_load(const char *key_file, char **out,
 		if (f == NULL)
 			return ap_err_set(err, AP_EIO,
 					  "cannot read the API key file %s: %s",
-					  key_file, strerror(errno));
+					  key_file,
+					  ap_errno_text(errno, eb, sizeof(eb)));
 		n = fread(buf, 1, sizeof(buf) - 1, f);
 		fclose(f);
 		buf[n] = '\0';

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *ap_strerror(enum ap_status status)
 {
@@ -39,6 +40,19 @@ enum ap_status ap_err_set(struct ap_err *err, enum ap_status status,
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return status;
+}
+
+const char *ap_errno_text(int errnum, char *buf, size_t n)
+{
+#if defined(_GNU_SOURCE)
+	/* the GNU strerror_r returns the text, in buf or static */
+	return strerror_r(errnum, buf, n);
+#else
+	/* the POSIX one (what -D_POSIX_C_SOURCE=200809L selects) */
+	if (strerror_r(errnum, buf, n) != 0)
+		snprintf(buf, n, "error %d", errnum);
+	return buf;
+#endif
 }
 
 void ap_err_clear(struct ap_err *err)

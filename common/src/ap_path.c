@@ -511,6 +511,7 @@ enum ap_status ap_path_apply(const struct ap_path_table *t,
 static enum ap_status read_file(const char *path, char **data, size_t *len,
 				struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	const size_t limit = (size_t)AP_PATH_IXPFX_MAX_BYTES + 1;
 	FILE *f;
 	char *buf = NULL;
@@ -522,7 +523,7 @@ static enum ap_status read_file(const char *path, char **data, size_t *len,
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return ap_err_set(err, AP_EIO, "%s: cannot open: %s", path,
-				  strerror(errno));
+				  ap_errno_text(errno, eb, sizeof(eb)));
 	for (;;) {
 		size_t got;
 
@@ -548,7 +549,7 @@ static enum ap_status read_file(const char *path, char **data, size_t *len,
 	}
 	if (ferror(f)) {
 		st = ap_err_set(err, AP_EIO, "%s: read error: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	if (n >= limit) {

@@ -161,6 +161,7 @@ static const char *header_problem(const char *line)
 
 static enum ap_status load(struct ap_probe_cache *c, struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	char line[PROBE_LINE_MAX], why[128];
 	unsigned long lineno = 0;
 	enum ap_status st = AP_OK;
@@ -171,7 +172,7 @@ static enum ap_status load(struct ap_probe_cache *c, struct ap_err *err)
 		if (errno == ENOENT)
 			return AP_OK;
 		return ap_err_set(err, AP_EIO, "%s: cannot open: %s", c->path,
-				  strerror(errno));
+				  ap_errno_text(errno, eb, sizeof(eb)));
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		size_t k = strlen(line);
@@ -222,7 +223,7 @@ static enum ap_status load(struct ap_probe_cache *c, struct ap_err *err)
 	}
 	if (ferror(fp)) {
 		st = ap_err_set(err, AP_EIO, "%s: cannot read: %s", c->path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	if (lineno == 0)

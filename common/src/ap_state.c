@@ -271,6 +271,7 @@ enum ap_status ap_state_save(const char *dir, const struct ap_msm_state *s,
 
 enum ap_status ap_state_dir_prepare(const char *dir, struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	char tmp[4096];
 	size_t n = strlen(dir);
 
@@ -283,12 +284,13 @@ enum ap_status ap_state_dir_prepare(const char *dir, struct ap_err *err)
 		*p = '\0';
 		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
 			return ap_err_set(err, AP_EIO, "cannot create %s: %s",
-					  tmp, strerror(errno));
+					  tmp,
+					  ap_errno_text(errno, eb, sizeof(eb)));
 		*p = '/';
 	}
 	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
 		return ap_err_set(err, AP_EIO, "cannot create state_dir %s: %s",
-				  tmp, strerror(errno));
+				  tmp, ap_errno_text(errno, eb, sizeof(eb)));
 	return AP_OK;
 }
 
@@ -312,6 +314,7 @@ static bool read_kv(const char *line, const char *key, int64_t *v)
 enum ap_status ap_state_load(const char *dir, int64_t msm_id,
 			     struct ap_msm_state **out, struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	char path[4096], line[LINE_MAX_LEN];
 	struct ap_msm_state *s = NULL;
 	enum ap_status st;
@@ -331,7 +334,7 @@ enum ap_status ap_state_load(const char *dir, int64_t msm_id,
 			return AP_OK;
 		}
 		st = ap_err_set(err, AP_EIO, "cannot read %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	st = AP_EPARSE;
@@ -372,7 +375,7 @@ enum ap_status ap_state_load(const char *dir, int64_t msm_id,
 	}
 	if (ferror(f)) {
 		st = ap_err_set(err, AP_EIO, "cannot read %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	if (end_count < 0) {

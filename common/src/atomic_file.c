@@ -38,6 +38,7 @@ enum ap_status atomic_file_write(const char *path, mode_t mode,
 							      const void *user),
 				 const void *user, struct ap_err *err)
 {
+	char eb[AP_ERRNO_TEXT]; /* errno text */
 	size_t n = strlen(path);
 	char *tmp = malloc(n + sizeof(".tmp.XXXXXX"));
 	enum ap_status st = AP_OK;
@@ -53,13 +54,13 @@ enum ap_status atomic_file_write(const char *path, mode_t mode,
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		st = ap_err_set(err, AP_EIO, "cannot write %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		free(tmp);
 		return st;
 	}
 	if (fchmod(fd, mode) != 0 || (f = fdopen(fd, "w")) == NULL) {
 		st = ap_err_set(err, AP_EIO, "cannot write %s: %s", tmp,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		close(fd);
 		goto out;
 	}
@@ -72,13 +73,14 @@ enum ap_status atomic_file_write(const char *path, mode_t mode,
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {
 		st = ap_err_set(err, AP_EIO, "cannot write %s: %s", path,
-				strerror(errno));
+				ap_errno_text(errno, eb, sizeof(eb)));
 		goto out;
 	}
 	free(tmp);
 	if (sync_parent(path) != 0)
 		return ap_err_set(err, AP_EIO, "cannot sync the directory of "
-				  "%s: %s", path, strerror(errno));
+				  "%s: %s", path,
+				  ap_errno_text(errno, eb, sizeof(eb)));
 	return AP_OK;
 out:
 	unlink(tmp);

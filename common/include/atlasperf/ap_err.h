@@ -6,6 +6,8 @@
 #ifndef ATLASPERF_AP_ERR_H
 #define ATLASPERF_AP_ERR_H
 
+#include <stddef.h>
+
 enum ap_status {
 	AP_OK = 0,
 	AP_ENOMEM,  /* allocation failed */
@@ -33,6 +35,16 @@ const char *ap_strerror(enum ap_status status);
 enum ap_status ap_err_set(struct ap_err *err, enum ap_status status,
 			  const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Room for any errno text ap_errno_text writes. */
+#define AP_ERRNO_TEXT 128
+
+/*
+ * The text of errnum (an errno value) in buf, which it returns. Unlike
+ * strerror() it is safe on threads (collectd runs the plugin's library
+ * calls on several); unknown numbers read "error N".
+ */
+const char *ap_errno_text(int errnum, char *buf, size_t n);
 
 /* Empties err (may be NULL). */
 void ap_err_clear(struct ap_err *err);
