@@ -330,11 +330,11 @@ enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 		 * already be in the saved summaries. */
 		st = ap_agg_save(c->cfg->state_dir, c->agg, err);
 		if (st != AP_OK)
-			return AP_GATHER_FAILED;
+			return AP_GATHER_UNSAVED;
 	}
 	st = ap_state_save(c->cfg->state_dir, c->state, err);
 	if (st != AP_OK)
-		return AP_GATHER_FAILED; /* re-emitted identically next time */
+		return AP_GATHER_UNSAVED;
 	return o.final ? AP_GATHER_FINISHED : AP_GATHER_POLLED;
 }
 

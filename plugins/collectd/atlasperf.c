@@ -526,6 +526,14 @@ static int report(struct msm_ctx *c, enum ap_gather_outcome out,
 		if (err->msg[0] != '\0')
 			ERROR(PFX "%s", err->msg);
 		return 0;
+	case AP_GATHER_UNSAVED:
+		/* The values were dispatched: no collectd back-off. */
+		ERROR(PFX "msm %" PRId64 ": values dispatched, but the state "
+		      "could not be saved: %s; saving again after the next "
+		      "poll (if collectd stops first, these results are "
+		      "dispatched again after the restart)",
+		      c->id, err->msg);
+		return 0;
 	case AP_GATHER_WAITING:
 		/* Our own back-off (retry_min..retry_max, Retry-After). */
 		return 0;

@@ -188,6 +188,7 @@ static bool gather_one(struct execd *x, struct ap_collector *c)
 	switch (out) {
 	case AP_GATHER_POLLED:
 	case AP_GATHER_FINISHED:
+	case AP_GATHER_UNSAVED:
 		log_msg(rep.points > 0 ? LOG_INFO : LOG_DEBUG,
 			"msm %" PRId64 ": %" PRIu64 " results read, %" PRIu64
 			" new points, %" PRIu64 " duplicates, %" PRIu64
@@ -201,6 +202,15 @@ static bool gather_one(struct execd *x, struct ap_collector *c)
 			log_msg(LOG_INFO, "msm %" PRId64 ": measurement has "
 				"stopped and was read out; no more polls",
 				id);
+		if (out == AP_GATHER_UNSAVED) {
+			log_msg(LOG_ERROR, "msm %" PRId64 ": points emitted, "
+				"but the state could not be saved: %s; saving "
+				"again after the next poll (if atlasperf stops "
+				"first, these results are emitted again after "
+				"the restart, as identical points)",
+				id, err.msg);
+			return false;
+		}
 		if (err.msg[0] != '\0')
 			log_msg(LOG_ERROR, "%s", err.msg);
 		return true;

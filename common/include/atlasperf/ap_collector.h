@@ -27,7 +27,12 @@ enum ap_gather_outcome {
 	AP_GATHER_WAITING,  /* backing off after failures; nothing done */
 	AP_GATHER_FAILED,   /* the poll failed; state untouched, retry later */
 	AP_GATHER_DISABLED, /* 401/403/404: not polled until restart */
-	AP_GATHER_FINISHED  /* the measurement stopped and was read out */
+	AP_GATHER_FINISHED, /* the measurement stopped and was read out */
+	/* The points went out and the state was committed in memory, but
+	 * saving it failed (err says why): the next gather saves again.
+	 * Should the process stop before a save succeeds, these results
+	 * are emitted again after the restart, as identical points. */
+	AP_GATHER_UNSAVED
 };
 
 /* Cumulative counters since the collector was created. */
@@ -80,10 +85,8 @@ int64_t ap_collector_msm_id(const struct ap_collector *c);
  * caller must drop whatever sink received in this call.
  *
  * Returns the outcome; report (optional) describes the poll; err explains
- * FAILED and DISABLED (and a state save failure, which is reported as
- * FAILED after the points were flushed: they will be re-emitted
- * identically). *retry_in_s (optional) says when the next attempt is
- * allowed after WAITING/FAILED.
+ * FAILED, DISABLED and UNSAVED. *retry_in_s (optional) says when the next
+ * attempt is allowed after WAITING/FAILED.
  */
 enum ap_gather_outcome ap_collector_gather(struct ap_collector *c,
 					   int64_t now,
