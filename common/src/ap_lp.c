@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(AP_LP_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 /* Longest string field value InfluxDB accepts is 64 KiB. */
 #define LP_MAX_STRING 65535
@@ -235,6 +238,24 @@ static const unsigned char LP_CARE[256] = {
 #define NAME_POS (CARE_NAME | CARE_ALWAYS)
 #define KEY_POS (CARE_KEY | CARE_ALWAYS)
 
+/* memcpy of a short token without the call: two overlapping moves of
+ * fixed size (which compile to plain loads and stores). */
+static inline void copy_token(char *dst, const char *src, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	} else {
+		memcpy(dst, src, n);
+	}
+}
+
 /*
  * Line staging: a point is assembled in a local buffer through a cursor
  * and handed to ap_buf in one ap_buf_add (more only for very long points)
@@ -277,7 +298,7 @@ static inline bool w_room(struct lp_w *w, size_t n)
 static inline void w_add(struct lp_w *w, const char *s, size_t len)
 {
 	if (w_room(w, len)) {
-		memcpy(w->p, s, len);
+		copy_token(w->p, s, len);
 		w->p += len;
 	} else if (w->st == AP_OK) {
 		w->st = ap_buf_add(w->b, s, len); /* longer than tmp */
@@ -304,9 +325,67 @@ static size_t cut_utf8(const char *s, size_t max)
 	return n;
 }
 
-/* The LP_CARE bits of p[0..n) together: no branch per byte, eight bytes
- * a round (gcc -O2 does not unroll it by itself), and the last round
- * overlaps the one before instead of a byte loop (OR does not mind). */
+/*
+ * Whether a token has a byte that needs care, without a branch per byte.
+ * With SSE2 (all of x86-64) the token is checked as one or two 16-byte
+ * vectors built from overlapping loads that never leave [p, p + n);
+ * elsewhere (or with AP_LP_NO_SIMD, which a unit test uses to cover it),
+ * and for tokens under 4 bytes, the LP_CARE table, eight bytes a round.
+ */
+#if defined(__SSE2__) && !defined(AP_LP_NO_SIMD)
+/* Whether x (16 token bytes) has a byte that needs care in position pos,
+ * by byte compares; one movemask. */
+static inline bool vec_needs_care(__m128i x, unsigned pos)
+{
+	__m128i m = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+	if (pos & CARE_KEY)
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
+	return _mm_movemask_epi8(m) != 0;
+}
+
+static inline __m128i load8(const unsigned char *p)
+{
+	return _mm_loadl_epi64((const __m128i *)(const void *)p);
+}
+
+static inline __m128i load16(const unsigned char *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Whether any byte of p[0..n) needs care in position pos. */
+static inline __attribute__((always_inline)) bool
+needs_care(const unsigned char *p, size_t n, unsigned pos)
+{
+	int32_t a, b;
+
+	if (n >= 16) {
+		for (size_t i = 0; i + 16 < n; i += 16)
+			if (vec_needs_care(load16(p + i), pos))
+				return true;
+		return vec_needs_care(load16(p + n - 16), pos);
+	}
+	if (n >= 8)
+		return vec_needs_care(
+			_mm_unpacklo_epi64(load8(p), load8(p + n - 8)), pos);
+	if (n >= 4) {
+		/* every lane a real byte: no zero lane to look like a
+		 * control byte */
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return vec_needs_care(_mm_set_epi32(b, a, b, a), pos);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (LP_CARE[p[i]] & pos)
+			return true;
+	return false;
+}
+#else
 static inline unsigned care8(const unsigned char *p)
 {
 	return LP_CARE[p[0]] | LP_CARE[p[1]] | LP_CARE[p[2]] |
@@ -332,23 +411,13 @@ static inline unsigned care_of(const unsigned char *p, size_t n)
 	return care;
 }
 
-/* memcpy of a short token without the call: two overlapping moves of
- * fixed size (which compile to plain loads and stores). */
-static inline void copy_token(char *dst, const char *src, size_t n)
+/* Whether any byte of p[0..n) needs care in position pos. */
+static inline bool needs_care(const unsigned char *p, size_t n,
+			      unsigned pos)
 {
-	if (n >= 8 && n <= 16) {
-		memcpy(dst, src, 8);
-		memcpy(dst + n - 8, src + n - 8, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(dst, src, 4);
-		memcpy(dst + n - 4, src + n - 4, 4);
-	} else if (n < 4) {
-		for (size_t i = 0; i < n; i++)
-			dst[i] = src[i];
-	} else {
-		memcpy(dst, src, n);
-	}
+	return (care_of(p, n) & pos) != 0;
 }
+#endif
 
 /*
  * The one byte at p (in [p, end)) that LP_CARE flags for position mask
@@ -403,13 +472,14 @@ static void put_escaped_slow(struct lp_w *w, const char *s, unsigned pos,
 
 /* The usual token (nothing to escape, not over max, room in the staging
  * buffer) inline; anything else through put_escaped_slow. */
-static inline void put_escaped(struct lp_w *w, const char *s, unsigned pos,
+static inline __attribute__((always_inline)) void
+put_escaped(struct lp_w *w, const char *s, unsigned pos,
 			       size_t max)
 {
 	size_t len = strlen(s);
 
 	if (len <= max && w_room(w, len) &&
-	    !(care_of((const unsigned char *)s, len) & pos)) {
+	    !needs_care((const unsigned char *)s, len, pos)) {
 		copy_token(w->p, s, len);
 		w->p += len;
 		return;

@@ -11,7 +11,7 @@ static struct ap_lp *lp;
 static struct ap_buf out;
 
 /* Encodes m alone and returns the line (owned by out). */
-static const char *encode(const struct ap_metric *m, enum ap_status *st)
+static const char *encode_line(const struct ap_metric *m, enum ap_status *st)
 {
 	struct ap_err err;
 
@@ -90,7 +90,7 @@ int main(void)
 	ap_metric_tag(&m, "af", "4");
 	ap_metric_int(&m, "packets_received", 3);
 	ap_metric_float(&m, "average_response_ms", 12.5);
-	CHECK_STR(encode(&m, &st),
+	CHECK_STR(encode_line(&m, &st),
 		  "atlas_ping,af=4,prb_id=6001 packets_received=3i,"
 		  "average_response_ms=12.5 1700000000000000000\n");
 	CHECK(st == AP_OK);
@@ -100,7 +100,7 @@ int main(void)
 	ap_metric_tag(&m, "k=1", "a b,c=d");
 	ap_metric_string(&m, "s", "say \"hi\" \\o/");
 	ap_metric_bool(&m, "b", true);
-	CHECK_STR(encode(&m, &st),
+	CHECK_STR(encode_line(&m, &st),
 		  "my\\ meas\\,x,k\\=1=a\\ b\\,c\\=d s=\"say \\\"hi\\\" "
 		  "\\\\o/\",b=true 1000000000\n");
 
@@ -110,7 +110,7 @@ int main(void)
 	ap_metric_tag(&m, "t", "ends\\");
 	ap_metric_tag(&m, "u", "a\\,b\\c");
 	ap_metric_int(&m, "f", 1);
-	CHECK_STR(encode(&m, &st), "m,t=ends?,u=a?\\,b\\c f=1i 1000000000\n");
+	CHECK_STR(encode_line(&m, &st), "m,t=ends?,u=a?\\,b\\c f=1i 1000000000\n");
 
 	/* Backslashes by position: before '=' it is literal in a name (not
 	 * special there) and '?' in a key; a doubled one cannot be written;
@@ -118,7 +118,7 @@ int main(void)
 	ap_metric_init(&m, "n\\=a\\ b\x01", 1);
 	ap_metric_tag(&m, "k\\=", "v\\\\w\x7f");
 	ap_metric_string(&m, "s\\=", "tab\there\x7f");
-	CHECK_STR(encode(&m, &st),
+	CHECK_STR(encode_line(&m, &st),
 		  "n\\=a?\\ b?,k?\\==v?\\w? s?\\==\"tab?here?\" 1000000000\n");
 
 	/* A string value longer than the encoder's staging buffer, with
@@ -133,7 +133,7 @@ int main(void)
 			longs[i] = '"';
 		ap_metric_init(&m, "m", 1);
 		ap_metric_string(&m, "s", longs);
-		line = encode(&m, &st);
+		line = encode_line(&m, &st);
 		CHECK(st == AP_OK);
 		for (const char *q = line; (q = strstr(q, "\\\"")) != NULL; q++)
 			quotes++;
@@ -151,7 +151,7 @@ int main(void)
 		ap_metric_init(&m, "m", 1);
 		ap_metric_tag(&m, "t", longv);
 		ap_metric_int(&m, "f", 1);
-		encode(&m, &st);
+		encode_line(&m, &st);
 		CHECK(st == AP_OK);
 		CHECK(strlen(out.data) == strlen("m,t= f=1i 1000000000\n") + 1023);
 	}
@@ -160,7 +160,7 @@ int main(void)
 	ap_metric_init(&m, "m", 1);
 	ap_metric_tag(&m, "t", "a\nb\tc");
 	ap_metric_string(&m, "s", "x\ny");
-	CHECK_STR(encode(&m, &st), "m,t=a?b?c s=\"x?y\" 1000000000\n");
+	CHECK_STR(encode_line(&m, &st), "m,t=a?b?c s=\"x?y\" 1000000000\n");
 
 	/* No data: NaN/Inf floats, NULL strings, empty tag values vanish;
 	 * negative counts are skipped by ap_metric_count. */
@@ -172,7 +172,7 @@ int main(void)
 	ap_metric_string(&m, "str", NULL);
 	ap_metric_count(&m, "neg", -1);
 	ap_metric_count(&m, "zero", 0);
-	CHECK_STR(encode(&m, &st), "m zero=0i 5000000000\n");
+	CHECK_STR(encode_line(&m, &st), "m zero=0i 5000000000\n");
 	CHECK(m.n_tags == 0 && m.n_fields == 1);
 
 	/* A point without fields is refused, and out stays unchanged. */
@@ -186,11 +186,11 @@ int main(void)
 	/* Timestamps beyond int64 nanoseconds are refused. */
 	ap_metric_init(&m, "m", INT64_C(9300000000));
 	ap_metric_int(&m, "f", 1);
-	encode(&m, &st);
+	encode_line(&m, &st);
 	CHECK(st == AP_EINVAL);
 	ap_metric_init(&m, "m", 0);
 	ap_metric_int(&m, "f", 1);
-	CHECK_STR(encode(&m, &st), "m f=1i 0\n");
+	CHECK_STR(encode_line(&m, &st), "m f=1i 0\n");
 
 	/* Integers at every digit count and both ends of int64; negative
 	 * and largest timestamps. */
@@ -202,19 +202,19 @@ int main(void)
 	ap_metric_int(&m, "e", -99);
 	ap_metric_int(&m, "f", 100);
 	ap_metric_int(&m, "g", 1234567);
-	CHECK_STR(encode(&m, &st),
+	CHECK_STR(encode_line(&m, &st),
 		  "m a=-9223372036854775808i,b=9223372036854775807i,c=9i,"
 		  "d=10i,e=-99i,f=100i,g=1234567i -1000000000\n");
 	ap_metric_init(&m, "m", INT64_C(9223372035));
 	ap_metric_int(&m, "f", 1);
-	CHECK_STR(encode(&m, &st), "m f=1i 9223372035000000000\n");
+	CHECK_STR(encode_line(&m, &st), "m f=1i 9223372035000000000\n");
 
 	/* Tag replacement: the same key keeps one value, the last one. */
 	ap_metric_init(&m, "m", 1);
 	ap_metric_tag(&m, "link", "configured");
 	ap_metric_tag(&m, "link", "base");
 	ap_metric_int(&m, "f", 1);
-	CHECK_STR(encode(&m, &st), "m,link=base f=1i 1000000000\n");
+	CHECK_STR(encode_line(&m, &st), "m,link=base f=1i 1000000000\n");
 
 	/* Overflowing the bounded tag set marks the metric unusable. */
 	{
@@ -227,7 +227,7 @@ int main(void)
 		}
 		ap_metric_int(&m, "f", 1);
 		CHECK(m.overflow);
-		encode(&m, &st);
+		encode_line(&m, &st);
 		CHECK(st == AP_EINVAL);
 	}
 
