@@ -14,6 +14,7 @@
 
 #include "agg_int.h"
 #include "convert_int.h"
+#include "probe_ts_hash_int.h"
 
 /* Counts beyond this are not plausible Atlas data; such a result adds no
  * packets (keeps every sum far from int64 overflow). */
@@ -247,20 +248,10 @@ enum ap_status agg_intern(struct ap_agg *a, const char *s, uint32_t *key)
 
 /* ---- (prb_id, ts) index --------------------------------------------- */
 
-static uint64_t hash_key(int64_t prb_id, int64_t ts)
-{
-	uint64_t h = (uint64_t)prb_id * UINT64_C(0x9e3779b97f4a7c15);
-
-	h ^= (uint64_t)ts + UINT64_C(0x632be59bd9b4e019) + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	return h ^ (h >> 29);
-}
-
 /* The slot holding (prb_id, ts), or the empty one where it would go. */
 static size_t *slot_find(const struct ap_agg *a, int64_t prb_id, int64_t ts)
 {
-	size_t i = (size_t)hash_key(prb_id, ts) & (a->n_slots - 1);
+	size_t i = (size_t)probe_ts_hash(prb_id, ts) & (a->n_slots - 1);
 
 	for (;;) {
 		size_t *sl = &a->slots[i];

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "atomic_file_int.h"
+#include "probe_ts_hash_int.h"
 
 #define STATE_MAGIC "atlasperf-state 1"
 /* A line of the state file is short; anything longer is damage. */
@@ -40,16 +41,6 @@ struct ap_msm_state {
 	size_t committed;
 };
 
-static uint64_t hash_key(int64_t prb_id, int64_t ts)
-{
-	uint64_t h = (uint64_t)prb_id * UINT64_C(0x9e3779b97f4a7c15);
-
-	h ^= (uint64_t)ts + UINT64_C(0x632be59bd9b4e019) + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	return h ^ (h >> 29);
-}
-
 static struct slot *find(const struct ap_msm_state *s, int64_t prb_id,
 			 int64_t ts)
 {
@@ -57,7 +48,7 @@ static struct slot *find(const struct ap_msm_state *s, int64_t prb_id,
 
 	if (s->cap == 0)
 		return NULL;
-	i = (size_t)hash_key(prb_id, ts) & (s->cap - 1);
+	i = (size_t)probe_ts_hash(prb_id, ts) & (s->cap - 1);
 	for (;;) {
 		struct slot *sl = &s->slots[i];
 
