@@ -363,6 +363,56 @@ static enum ap_status load_dest_msms(struct ap_config_loader *ld,
 	return AP_OK;
 }
 
+static enum ap_status load_dest_msm_ids(struct ap_config_loader *ld,
+					const struct ap_yaml_node *v, int line,
+					void *obj)
+{
+	struct ap_config_dest *d = obj;
+	struct ap_err why;
+	enum ap_status st;
+	size_t i, n, saved;
+
+	st = ap_config_walk_list_size(ld, v, line, &n);
+	if (st != AP_OK || n == 0)
+		return st;
+	d->msm_ids = calloc(n, sizeof(*d->msm_ids));
+	if (d->msm_ids == NULL)
+		return ap_config_walk_nomem(ld);
+	for (i = 0; st == AP_OK && i < n; i++) {
+		const struct ap_yaml_node *item = v->child[i];
+		char q[64];
+
+		saved = ap_config_walk_push_index(ld, i);
+		/* Recorded so that validate() can name the line of a bad or
+		 * repeated id. */
+		st = ap_config_walk_record(ld, item->line);
+		if (st == AP_OK && item->kind == AP_YAML_SCALAR &&
+		    !item->plain) {
+			/* "1001" is a string, as for measurements[].id. */
+			ap_config_quote(item->text, q, sizeof(q));
+			st = ap_config_walk_fail(ld, item->line,
+						 "expected an integer, got a "
+						 "quoted string '%s'",
+						 q);
+		}
+		if (st == AP_OK) {
+			const char *text;
+
+			st = ap_config_walk_scalar(ld, item, item->line,
+						   "an integer", &text);
+			ap_err_clear(&why);
+			if (st == AP_OK &&
+			    ap_config_text_int64(text, &d->msm_ids[i], &why) !=
+				    AP_OK)
+				st = ap_config_walk_located(ld, item->line,
+							    AP_EPARSE, &why);
+		}
+		ap_config_walk_pop(ld, saved);
+		d->n_msm_ids = i + 1;
+	}
+	return st;
+}
+
 static const struct ap_config_field dest_fields[] = {
 	{"id", AP_CONFIG_F_STRING, offsetof(struct ap_config_dest, id), true,
 	 NULL, 0, NULL},
@@ -371,6 +421,7 @@ static const struct ap_config_field dest_fields[] = {
 	{"current_link", AP_CONFIG_F_STRING,
 	 offsetof(struct ap_config_dest, current_link), true, NULL, 0, NULL},
 	{"measurements", AP_CONFIG_F_CUSTOM, 0, false, NULL, 0, load_dest_msms},
+	{"msm_ids", AP_CONFIG_F_CUSTOM, 0, false, NULL, 0, load_dest_msm_ids},
 };
 
 static enum ap_status load_destinations(struct ap_config_loader *ld,
@@ -548,6 +599,7 @@ void ap_config_free(struct ap_config *cfg)
 		for (j = 0; j < cfg->destinations[i].n_measurements; j++)
 			free(cfg->destinations[i].measurements[j].link);
 		free(cfg->destinations[i].measurements);
+		free(cfg->destinations[i].msm_ids);
 	}
 	free(cfg->destinations);
 	ap_config_lines_free(cfg->lines);

@@ -567,6 +567,50 @@ static bool has_name(const char *const *names, size_t n, const char *name)
 	       bsearch(&name, names, n, sizeof(*names), name_cmp) != NULL;
 }
 
+/* destinations[di].msm_ids: positive, and each at most once (a repeat
+ * would pool the same results twice). */
+static enum ap_status check_dest_msm_ids(const struct ap_config *cfg,
+					 size_t di, struct ap_err *err)
+{
+	const struct ap_config_dest *d = &cfg->destinations[di];
+	char path[AP_CONFIG_PATH_MAX], first[AP_CONFIG_PATH_MAX], note[32];
+	struct key_ref *refs;
+	const struct key_ref *a, *b;
+	enum ap_status st = AP_OK;
+	size_t i;
+
+	for (i = 0; i < d->n_msm_ids; i++) {
+		snprintf(path, sizeof(path), "destinations[%zu].msm_ids[%zu]",
+			 di, i);
+		if (d->msm_ids[i] <= 0)
+			return bad(cfg, err, path,
+				   "must be a positive integer (a RIPE Atlas "
+				   "measurement id)");
+	}
+	if (d->n_msm_ids < 2)
+		return AP_OK;
+	refs = calloc(d->n_msm_ids, sizeof(*refs));
+	if (refs == NULL)
+		return ap_err_set(err, AP_ENOMEM, "%s", ap_strerror(AP_ENOMEM));
+	for (i = 0; i < d->n_msm_ids; i++) {
+		refs[i].num = d->msm_ids[i];
+		refs[i].idx = i;
+	}
+	if (find_dup(refs, d->n_msm_ids, &a, &b)) {
+		snprintf(path, sizeof(path), "destinations[%zu].msm_ids[%zu]",
+			 di, b->idx);
+		snprintf(first, sizeof(first),
+			 "destinations[%zu].msm_ids[%zu]", di, a->idx);
+		line_note(cfg, first, note, sizeof(note));
+		st = bad(cfg, err, path,
+			 "duplicate measurement id %" PRId64
+			 ", first at msm_ids[%zu]%s",
+			 b->num, a->idx, note);
+	}
+	free(refs);
+	return st;
+}
+
 /* links are valid and names[n] holds their sorted names. */
 static enum ap_status check_dest(const struct ap_config *cfg, size_t di,
 				 const char *const *names, size_t n,
@@ -608,8 +652,9 @@ static enum ap_status check_dest(const struct ap_config *cfg, size_t di,
 		if (!in_range(m->loss_pct, 0, 100))
 			return bad(cfg, err, path, "must be 0..100");
 	}
-	if (d->n_measurements < 2)
-		return AP_OK;
+	st = check_dest_msm_ids(cfg, di, err);
+	if (st != AP_OK || d->n_measurements < 2)
+		return st;
 	/* YAML input cannot repeat a key; a hand-built config can. */
 	refs = calloc(d->n_measurements, sizeof(*refs));
 	if (refs == NULL)

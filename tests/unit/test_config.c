@@ -983,6 +983,92 @@ static void test_validation_errors(void)
 		   "id 'AS1', first at destinations[0] (line 5)");
 }
 
+/* destinations[].msm_ids: where `atlasperf cost --from-state` looks. */
+static void test_dest_msm_ids(void)
+{
+	static const char head[] =
+		"links: [{name: t, kind: transit, port_capacity_mbps: 100}]\n"
+		"destinations:\n"        /* 2 */
+		"  - id: AS1\n"          /* 3 */
+		"    traffic_mbps: 1\n"  /* 4 */
+		"    current_link: t\n"; /* 5 */
+	struct ap_config *c = NULL;
+	char yaml[1024];
+
+	/* Valid: block list, flow list, empty, absent. */
+	snprintf(yaml, sizeof(yaml),
+		 "%s    msm_ids:\n      - 1001\n      - 5009\n"
+		 "  - {id: AS2, traffic_mbps: 2, current_link: t, "
+		 "msm_ids: [7]}\n"
+		 "  - {id: AS3, traffic_mbps: 3, current_link: t, "
+		 "msm_ids: []}\n"
+		 "  - {id: AS4, traffic_mbps: 4, current_link: t}\n",
+		 head);
+	EXPECT_OK(yaml, &c);
+	if (c != NULL && c->n_destinations == 4) {
+		const struct ap_config_dest *d = c->destinations;
+
+		CHECK(d[0].n_msm_ids == 2);
+		if (d[0].n_msm_ids == 2)
+			CHECK(d[0].msm_ids[0] == 1001 &&
+			      d[0].msm_ids[1] == 5009);
+		CHECK(d[1].n_msm_ids == 1 && d[1].msm_ids[0] == 7);
+		CHECK(d[2].n_msm_ids == 0 && d[2].msm_ids == NULL);
+		CHECK(d[3].n_msm_ids == 0 && d[3].msm_ids == NULL);
+	} else {
+		CHECK(c != NULL && c->n_destinations == 4);
+	}
+	ap_config_free(c);
+
+	/* Not a list. */
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: 1001\n", head);
+	EXPECT_ERR(yaml, AP_EPARSE,
+		   "t.yaml:6: key 'destinations[0].msm_ids': expected a list, "
+		   "got a string");
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: {a: 1}\n", head);
+	EXPECT_ERR(yaml, AP_EPARSE,
+		   "t.yaml:6: key 'destinations[0].msm_ids': expected a list, "
+		   "got a mapping");
+	/* Not integers. */
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: [1001, 1.5]\n", head);
+	EXPECT_ERR(yaml, AP_EPARSE,
+		   "t.yaml:6: key 'destinations[0].msm_ids[1]': expected an "
+		   "integer, got '1.5'");
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: [\"1001\"]\n", head);
+	EXPECT_ERR(yaml, AP_EPARSE,
+		   "t.yaml:6: key 'destinations[0].msm_ids[0]': expected an "
+		   "integer, got a quoted string '1001'");
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: [[1]]\n", head);
+	EXPECT_ERR(yaml, AP_EPARSE,
+		   "t.yaml:6: key 'destinations[0].msm_ids[0]': expected an "
+		   "integer, got a list");
+	/* Negative and zero. */
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids:\n      - 1001\n"
+		 "      - -5\n", head);
+	EXPECT_ERR(yaml, AP_EINVAL,
+		   "t.yaml:8: key 'destinations[0].msm_ids[1]': must be a "
+		   "positive integer (a RIPE Atlas measurement id)");
+	snprintf(yaml, sizeof(yaml), "%s    msm_ids: [0]\n", head);
+	EXPECT_ERR(yaml, AP_EINVAL,
+		   "t.yaml:6: key 'destinations[0].msm_ids[0]': must be a "
+		   "positive integer (a RIPE Atlas measurement id)");
+	/* Duplicate within a destination; fine across destinations. */
+	snprintf(yaml, sizeof(yaml),
+		 "%s    msm_ids:\n      - 1001\n      - 2001\n"
+		 "      - 1001\n", head);
+	EXPECT_ERR(yaml, AP_EINVAL,
+		   "t.yaml:9: key 'destinations[0].msm_ids[2]': duplicate "
+		   "measurement id 1001, first at msm_ids[0] (line 7)");
+	snprintf(yaml, sizeof(yaml),
+		 "%s    msm_ids: [1001]\n"
+		 "  - {id: AS2, traffic_mbps: 2, current_link: t, "
+		 "msm_ids: [1001]}\n",
+		 head);
+	EXPECT_OK(yaml, &c);
+	ap_config_free(c);
+	c = NULL;
+}
+
 /* ap_config_validate() on a hand-edited config: no lines to cite. */
 static void test_validate_programmatic(void)
 {
@@ -1363,6 +1449,7 @@ int main(void)
 	test_parse_errors();
 	test_yaml_errors();
 	test_validation_errors();
+	test_dest_msm_ids();
 	test_validate_programmatic();
 	test_misc();
 	test_ixp_prefixes_file();

@@ -111,6 +111,11 @@ struct ap_config_dest {
 	char *current_link;  /* names an entry of links */
 	struct ap_config_dest_msm *measurements; /* the candidates */
 	size_t n_measurements;
+	/* RIPE Atlas measurement ids (> 0, distinct) whose collected
+	 * summaries (state_dir/msm-<id>.agg) measure this destination:
+	 * `atlasperf cost --from-state` takes candidates from them. */
+	int64_t *msm_ids;
+	size_t n_msm_ids;
 };
 
 /* Opaque: key path -> source line, kept only for error messages. */
