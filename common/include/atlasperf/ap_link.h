@@ -58,6 +58,38 @@
  * status, AP_EINVAL (model NULL, window_s < 0, a point too large) or
  * AP_ENOMEM, with err set except for the sink's status.
  */
+/*
+ * One link's performance from pooled samples: the figures of atlas_link
+ * above, shared with `atlasperf cost --from-state` so that both give the
+ * same numbers from the same samples.
+ */
+struct ap_link_perf {
+	int64_t results;  /* samples that matched */
+	size_t n_rtt;     /* of them, with a per-result RTT */
+	int64_t sent;     /* pooled packets sent (traceroute: 1 each) */
+	double p50_ms;    /* nearest rank ceil(N/2) of the N = n_rtt
+			   * per-result RTTs; NaN when N = 0 */
+	double loss_pct;  /* pooled 100 * (1 - rcvd / sent), rounded to 6
+			   * decimals; NaN when sent = 0 */
+};
+
+/*
+ * Zeroes the counts of acc (keeping its RTT buffer) and adds to it the
+ * samples of aggs[0..n_aggs) (NULL entries skipped) with now - window_s
+ * <= timestamp <= now whose link is link: the exit link found by path
+ * analysis, or, for samples without one, the measurement's configured
+ * `link` tag (cfg may be NULL: then only the former). acc is zeroed by
+ * the caller before its first use and its rtt_ms freed with free() after
+ * the last. AP_EINVAL (window_s < 0) or AP_ENOMEM, with err set.
+ */
+enum ap_status ap_link_gather(const struct ap_config *cfg, const char *link,
+			      const struct ap_agg *const *aggs, size_t n_aggs,
+			      int64_t now, int64_t window_s,
+			      struct ap_agg_link_acc *acc, struct ap_err *err);
+
+/* Fills *out from acc (sorts acc->rtt_ms in place). */
+void ap_link_perf_of(struct ap_agg_link_acc *acc, struct ap_link_perf *out);
+
 enum ap_status ap_link_emit(const struct ap_config *cfg,
 			    const struct ap_cost_model *model,
 			    const struct ap_agg *const *aggs, size_t n_aggs,
