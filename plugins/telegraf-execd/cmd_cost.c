@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_cost: `atlasperf cost FILE [--json]`. Loads FILE with the config
- * loader (the cost keys of ANALYSIS.md 6.1, nothing else needed), builds
- * the model with ap_cost_model_from_config(), runs ap_cost_report_new()
- * and prints the result: a text report, or JSON (json-c, numbers in the
- * shortest round-trip form whatever the locale, null for "no value").
+ * cmd_cost: `atlasperf cost FILE [--json] [--from-state [--window S]]`.
+ * Loads FILE with the config loader (the cost keys of ANALYSIS.md 6.1,
+ * nothing else needed), builds the model with ap_cost_model_from_config(),
+ * with --from-state adds the candidates measured in the collector's state
+ * (cost_state.h), runs ap_cost_report_new() and prints the result: a text
+ * report, or JSON (json-c, numbers in the shortest round-trip form
+ * whatever the locale, null for "no value"). Without --from-state the
+ * output is what it always was: the state parts are printed only with it.
  */
 #include "cmd_cost.h"
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "atlasperf/ap_config.h"
 #include "atlasperf/ap_cost.h"
 #include "atlasperf/ap_lp.h"
 #include "atlasperf/ap_stats.h"
+#include "cost_state.h"
 #include "log.h"
 
 static const char USAGE[] =
@@ -31,12 +37,26 @@ static const char USAGE[] =
 	"meets the SLO and the headroom rule), the monthly saving, and per\n"
 	"destination the recommendation, its RTT/loss change, the links\n"
 	"excluded and why, and the saving given up to meet the SLO.\n"
+	"\n"
+	"With --from-state, a destination's candidates also come from the\n"
+	"collector's state: for each link, the results of the destination's\n"
+	"msm_ids (ping or traceroute, collected by `atlasperf execd` or the\n"
+	"collectd plugin with FILE) classified to that link as for the\n"
+	"atlas_link metric, within the window: RTT = p50 of the per-result\n"
+	"RTTs, loss = pooled. A destination's `measurements` entry for a link\n"
+	"overrides the state's. Every candidate says where it came from. The\n"
+	"state (state_dir/msm-<id>.agg) is only read.\n"
+	"\n"
 	"Exits 0 on success, 1 when FILE is invalid (one\n"
-	"\"E! FILE:LINE: key 'x.y': message\" line on stderr).\n"
-	"See docs/cost-model.md.\n"
+	"\"E! FILE:LINE: key 'x.y': message\" line on stderr) or the state\n"
+	"cannot be read, 2 on a usage error. See docs/cost-model.md.\n"
 	"\n"
 	"Options:\n"
 	"  --json                  print the report as JSON\n"
+	"  --from-state            add candidates measured in state_dir\n"
+	"  --window SECONDS        with --from-state: results of the last\n"
+	"                          SECONDS (or a duration: 90m, 2h) up to now;\n"
+	"                          default late_results_horizon\n"
 	"  -h, --help              show this help\n";
 
 /* ------------------------------------------------------------------ */
@@ -180,7 +200,65 @@ static void print_excluded(const struct ap_cost_report *r,
 	}
 }
 
-static void print_dests(const struct ap_cost_report *r)
+/* "1001, 5009" into buf. */
+static const char *id_list(char *buf, size_t size,
+			   const struct ap_config_dest *cd)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < cd->n_msm_ids && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%" PRId64,
+				 i > 0 ? ", " : "", cd->msm_ids[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* With --from-state: every candidate of d and where it came from, and
+ * what the state said of a destination it had nothing usable for. */
+static void print_sources(const struct ap_cost_report *r,
+			  const struct ap_cost_dest_report *d,
+			  const struct ap_config *cfg,
+			  const struct cost_state *cs)
+{
+	const struct ap_config_dest *cd = &cfg->destinations[d->input_index];
+	char a[32], b[32], ids[256];
+	size_t l;
+
+	for (l = 0; l < r->n_links; l++) {
+		const struct cost_cand_info *ci =
+			&cs->info[d->input_index * cs->n_links + l];
+		const struct ap_cost_choice *c = &d->links[l];
+
+		if (ci->source == COST_SRC_NONE)
+			continue;
+		printf("      candidate %s: RTT %s ms, loss %s%% ",
+		       r->links[l].name, fmt(a, sizeof(a), 2, c->rtt_ms),
+		       fmt(b, sizeof(b), 2, c->loss_pct));
+		if (ci->source == COST_SRC_STATE)
+			printf("(state: %" PRId64 " results)\n", ci->results);
+		else if (ci->state_usable)
+			printf("(config; overrides the state's %s ms, %s%% "
+			       "from %" PRId64 " results)\n",
+			       fmt(a, sizeof(a), 2, ci->rtt_ms),
+			       fmt(b, sizeof(b), 2, ci->loss_pct), ci->results);
+		else
+			printf("(config)\n");
+	}
+	if (cd->n_msm_ids > 0 && cs->dest_usable[d->input_index] == 0)
+		printf("      state: no usable results of msm_ids %s in the "
+		       "window (%" PRId64 " matched a link)\n",
+		       id_list(ids, sizeof(ids), cd),
+		       cs->dest_results[d->input_index]);
+}
+
+static void print_dests(const struct ap_cost_report *r,
+			const struct ap_config *cfg,
+			const struct cost_state *cs)
 {
 	char a[32], b[32], c[32];
 	size_t i, l;
@@ -219,6 +297,8 @@ static void print_dests(const struct ap_cost_report *r)
 			printf("      RTT %s ms, loss %s points\n",
 			       fmt_signed(a, sizeof(a), d->rtt_delta_ms),
 			       fmt_signed(c, sizeof(c), d->loss_delta_pct));
+		if (cs != NULL)
+			print_sources(r, d, cfg, cs);
 		for (l = 0; l < r->n_links; l++)
 			print_excluded(r, d, l);
 		if (d->slo_forgone_saving > 0)
@@ -228,7 +308,50 @@ static void print_dests(const struct ap_cost_report *r)
 	}
 }
 
-static void print_text(const char *path, const struct ap_cost_report *r)
+/* Unix seconds as "2026-11-24T08:00:00Z" (UTC), or the number. */
+static const char *utc(char *buf, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%" PRId64, t);
+	return buf;
+}
+
+/* With --from-state: what was read, and who got nothing from it. */
+static void print_state_header(const struct ap_config *cfg,
+			       const struct cost_state *cs)
+{
+	char a[32], b[32], ids[256];
+	size_t i, with = 0, none = 0;
+
+	for (i = 0; i < cfg->n_destinations; i++)
+		with += cfg->destinations[i].n_msm_ids > 0;
+	printf("Measured: state_dir %s, results from %s to %s (window %" PRId64
+	       " s) for the %zu destination%s with msm_ids; a destination's "
+	       "measurements in the file override the state\n",
+	       cs->dir, utc(a, sizeof(a), cs->now - cs->window_s),
+	       utc(b, sizeof(b), cs->now), cs->window_s, with,
+	       with == 1 ? "" : "s");
+	for (i = 0; i < cfg->n_destinations; i++) {
+		const struct ap_config_dest *cd = &cfg->destinations[i];
+
+		if (cd->n_msm_ids == 0 || cs->dest_usable[i] > 0)
+			continue;
+		if (none++ == 0)
+			printf("No usable results in the state for:");
+		printf(" %s (msm_ids %s)", cd->id,
+		       id_list(ids, sizeof(ids), cd));
+	}
+	if (none > 0)
+		printf("\n");
+}
+
+static void print_text(const char *path, const struct ap_cost_report *r,
+		       const struct ap_config *cfg,
+		       const struct cost_state *cs)
 {
 	char a[32], b[32], c[32];
 
@@ -248,10 +371,12 @@ static void print_text(const char *path, const struct ap_cost_report *r)
 		       r->reference_configured
 			       ? "reference_transit_price"
 			       : "lowest transit overage price");
+	if (cs != NULL)
+		print_state_header(cfg, cs);
 	printf("\n");
 	print_links(r);
 	print_totals(r);
-	print_dests(r);
+	print_dests(r, cfg, cs);
 }
 
 /* ------------------------------------------------------------------ */
@@ -326,9 +451,52 @@ static struct json_object *json_link(struct ap_lp *lp,
 	return o;
 }
 
+/* With --from-state: source of candidate (d, link l), into co. */
+static void json_source(struct ap_lp *lp, struct json_object *co,
+			const struct cost_state *cs, size_t dest, size_t l)
+{
+	const struct cost_cand_info *ci = &cs->info[dest * cs->n_links + l];
+	struct json_object *o;
+
+	if (ci->source == COST_SRC_STATE) {
+		put(co, "source", json_object_new_string("state"));
+		put(co, "results", json_object_new_int64(ci->results));
+		return;
+	}
+	put(co, "source", json_object_new_string("config"));
+	if (!ci->state_usable)
+		return;
+	/* What the operator's figures replaced, to show both sides. */
+	o = json_object_new_object();
+	if (o == NULL)
+		return;
+	put(o, "rtt_ms", num(lp, ci->rtt_ms));
+	put(o, "loss_pct", num(lp, ci->loss_pct));
+	put(o, "results", json_object_new_int64(ci->results));
+	put(co, "overrides_state", o);
+}
+
+/* With --from-state: the destination's msm_ids and what they gave. */
+static void json_dest_state(struct json_object *o,
+			    const struct ap_config_dest *cd,
+			    const struct cost_state *cs, size_t dest)
+{
+	struct json_object *ids = json_object_new_array();
+
+	for (size_t i = 0; ids != NULL && i < cd->n_msm_ids; i++)
+		json_object_array_add(ids,
+				      json_object_new_int64(cd->msm_ids[i]));
+	put(o, "msm_ids", ids);
+	put(o, "state_results", json_object_new_int64(cs->dest_results[dest]));
+	put(o, "state_candidates",
+	    json_object_new_int64((int64_t)cs->dest_usable[dest]));
+}
+
 static struct json_object *json_dest(struct ap_lp *lp,
 				     const struct ap_cost_report *r,
-				     const struct ap_cost_dest_report *d)
+				     const struct ap_cost_dest_report *d,
+				     const struct ap_config *cfg,
+				     const struct cost_state *cs)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *ex = json_object_new_object();
@@ -372,15 +540,48 @@ static struct json_object *json_dest(struct ap_lp *lp,
 		put(co, "verdict", json_object_new_string(
 					   ap_cost_verdict_name(c->verdict)));
 		put(co, "delta_cost", num(lp, c->delta_cost));
+		if (cs != NULL)
+			json_source(lp, co, cs, d->input_index, l);
 		put(cand, r->links[l].name, co);
 	}
 	put(o, "excluded", ex);
 	put(o, "candidates", cand);
+	if (cs != NULL)
+		json_dest_state(o, &cfg->destinations[d->input_index], cs,
+				d->input_index);
+	return o;
+}
+
+/* With --from-state: what was read and who got nothing from it. */
+static struct json_object *json_state(const struct ap_config *cfg,
+				      const struct cost_state *cs)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *none = json_object_new_array();
+
+	if (o == NULL || none == NULL) {
+		json_object_put(o);
+		json_object_put(none);
+		return NULL;
+	}
+	put(o, "state_dir", json_object_new_string(cs->dir));
+	put(o, "window_s", json_object_new_int64(cs->window_s));
+	put(o, "from", json_object_new_int64(cs->now - cs->window_s));
+	put(o, "to", json_object_new_int64(cs->now));
+	for (size_t i = 0; i < cfg->n_destinations; i++)
+		if (cfg->destinations[i].n_msm_ids > 0 &&
+		    cs->dest_usable[i] == 0)
+			json_object_array_add(
+				none, json_object_new_string(
+					      cfg->destinations[i].id));
+	put(o, "no_data", none);
 	return o;
 }
 
 static struct json_object *json_report(struct ap_lp *lp, const char *path,
-				       const struct ap_cost_report *r)
+				       const struct ap_cost_report *r,
+				       const struct ap_config *cfg,
+				       const struct cost_state *cs)
 {
 	const struct ap_cost_totals *t = &r->totals;
 	struct json_object *o, *slo, *tot, *links, *dests;
@@ -401,6 +602,8 @@ static struct json_object *json_report(struct ap_lp *lp, const char *path,
 		return NULL;
 	}
 	put(o, "file", json_object_new_string(path));
+	if (cs != NULL)
+		put(o, "state", json_state(cfg, cs));
 	put(o, "currency", json_object_new_string(r->currency));
 	put(slo, "max_rtt_delta_ms", num(lp, r->max_rtt_delta_ms));
 	put(slo, "max_loss_pct", num(lp, r->max_loss_pct));
@@ -430,12 +633,14 @@ static struct json_object *json_report(struct ap_lp *lp, const char *path,
 		json_object_array_add(links, json_link(lp, &r->links[i]));
 	put(o, "links", links);
 	for (i = 0; i < r->n_dests; i++)
-		json_object_array_add(dests, json_dest(lp, r, &r->dests[i]));
+		json_object_array_add(dests,
+				      json_dest(lp, r, &r->dests[i], cfg, cs));
 	put(o, "destinations", dests);
 	return o;
 }
 
-static int print_json(const char *path, const struct ap_cost_report *r)
+static int print_json(const char *path, const struct ap_cost_report *r,
+		      const struct ap_config *cfg, const struct cost_state *cs)
 {
 	struct ap_lp *lp = NULL;
 	struct json_object *o = NULL;
@@ -448,7 +653,7 @@ static int print_json(const char *path, const struct ap_cost_report *r)
 		log_msg(LOG_ERROR, "cost: %s", err.msg);
 		goto out;
 	}
-	o = json_report(lp, path, r);
+	o = json_report(lp, path, r, cfg, cs);
 	text = NULL;
 	if (o != NULL)
 		text = json_object_to_json_string_ext(
@@ -492,15 +697,62 @@ static void warn(const char *path, const struct ap_cost_report *r)
 	}
 }
 
+/* --window's value: a positive number of seconds (or a duration). */
+static int parse_window(const char *text, int64_t *out)
+{
+	struct ap_err err;
+
+	ap_err_clear(&err);
+	if (text == NULL) {
+		log_msg(LOG_ERROR, "cost: --window needs a value (see "
+				   "atlasperf cost --help)");
+		return 2;
+	}
+	if (ap_config_parse_duration(text, out, &err) != AP_OK || *out <= 0) {
+		log_msg(LOG_ERROR,
+			"cost: --window '%s': not a positive number of "
+			"seconds (see atlasperf cost --help)",
+			text);
+		return 2;
+	}
+	return 0;
+}
+
+/* Warnings about --from-state input that can only partly answer. */
+static void warn_state(const char *path, const struct ap_config *cfg,
+		       int64_t window_s)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_destinations; i++)
+		if (cfg->destinations[i].n_msm_ids > 0)
+			break;
+	if (i == cfg->n_destinations)
+		log_msg(LOG_WARN,
+			"%s: key 'destinations': no destination has msm_ids: "
+			"--from-state has nothing to read",
+			path);
+	if (window_s > cfg->late_results_horizon_s)
+		log_msg(LOG_WARN,
+			"cost: --window %" PRId64 " s is longer than "
+			"late_results_horizon (%" PRId64 " s): the state "
+			"holds no older results",
+			window_s, cfg->late_results_horizon_s);
+}
+
 int cmd_cost(int argc, char **argv)
 {
 	struct ap_config *cfg = NULL;
 	struct ap_cost_model *model = NULL;
 	struct ap_cost_report *report = NULL;
+	struct cost_state state;
+	const struct cost_state *cs = NULL;
 	struct ap_err err;
 	const char *path = NULL;
-	int i, json = 0, files_only = 0, rc = 1;
+	int64_t window_s = 0;
+	int i, json = 0, files_only = 0, from_state = 0, rc = 1;
 
+	memset(&state, 0, sizeof(state));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -511,6 +763,21 @@ int cmd_cost(int argc, char **argv)
 			}
 			if (strcmp(a, "--json") == 0) {
 				json = 1;
+				continue;
+			}
+			if (strcmp(a, "--from-state") == 0) {
+				from_state = 1;
+				continue;
+			}
+			if (strcmp(a, "--window") == 0 ||
+			    strncmp(a, "--window=", 9) == 0) {
+				const char *v = a[8] == '=' ? a + 9
+							    : argv[i + 1];
+
+				if (a[8] != '=' && v != NULL)
+					i++;
+				if (parse_window(v, &window_s) != 0)
+					return 2;
 				continue;
 			}
 			if (strcmp(a, "--") == 0) {
@@ -537,6 +804,11 @@ int cmd_cost(int argc, char **argv)
 			"cost: no FILE given (see atlasperf cost --help)");
 		return 2;
 	}
+	if (window_s > 0 && !from_state) {
+		log_msg(LOG_ERROR, "cost: --window needs --from-state (see "
+				   "atlasperf cost --help)");
+		return 2;
+	}
 	ap_err_clear(&err);
 	if (ap_config_load_file(path, &cfg, &err) != AP_OK ||
 	    ap_cost_model_from_config(cfg, &model, &err) != AP_OK) {
@@ -550,16 +822,28 @@ int cmd_cost(int argc, char **argv)
 			path);
 		goto out;
 	}
-	if (ap_cost_report_new(model, &report, &err) != AP_OK) {
+	if (from_state) {
+		if (window_s == 0)
+			window_s = cfg->late_results_horizon_s;
+		warn_state(path, cfg, window_s);
+		if (cost_state_build(cfg, model, (int64_t)time(NULL), window_s,
+				     &state, &err) != AP_OK) {
+			log_msg(LOG_ERROR, "%s: %s", path, err.msg);
+			goto out;
+		}
+		cs = &state;
+	}
+	if (ap_cost_report_new(cs != NULL ? &cs->model : model, &report,
+			       &err) != AP_OK) {
 		log_msg(LOG_ERROR, "%s: %s", path, err.msg);
 		goto out;
 	}
 	warn(path, report);
 	if (json) {
-		if (print_json(path, report) != 0)
+		if (print_json(path, report, cfg, cs) != 0)
 			goto out;
 	} else {
-		print_text(path, report);
+		print_text(path, report, cfg, cs);
 	}
 	if (fflush(stdout) != 0) {
 		log_msg(LOG_ERROR, "cannot write to stdout: %s",
@@ -568,6 +852,7 @@ int cmd_cost(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	cost_state_free(&state);
 	ap_cost_report_free(report);
 	ap_cost_model_free(model);
 	ap_config_free(cfg);
