@@ -732,6 +732,21 @@ static void warn_state(const char *path, const struct ap_config *cfg,
 			"%s: key 'destinations': no destination has msm_ids: "
 			"--from-state has nothing to read",
 			path);
+	/* Likely a typo, or a file that is not the collector's: nothing
+	 * collects such a measurement with this file, so it cannot have a
+	 * summary here, which the report would only show as "no data". */
+	for (i = 0; i < cfg->n_destinations; i++) {
+		const struct ap_config_dest *d = &cfg->destinations[i];
+
+		for (size_t j = 0; j < d->n_msm_ids; j++)
+			if (ap_config_find_msm(cfg, d->msm_ids[j]) == NULL)
+				log_msg(LOG_WARN,
+					"%s: key 'destinations[%zu].msm_ids[%zu]"
+					"': measurement %" PRId64 " is not in "
+					"'measurements': this file does not "
+					"collect it",
+					path, i, j, d->msm_ids[j]);
+	}
 	if (window_s > cfg->late_results_horizon_s)
 		log_msg(LOG_WARN,
 			"cost: --window %" PRId64 " s is longer than "

@@ -635,6 +635,72 @@ static void test_query(void)
 	ap_agg_free(a);
 }
 
+/* ap_link_gather + ap_link_perf_of, which `atlasperf cost --from-state`
+ * shares with atlas_link: the same pooling rule, nearest-rank p50 (not
+ * the mean of the middle two), pooled loss, counts reset per call. */
+static void test_gather_perf(void)
+{
+	struct ap_cost_model *m;
+	struct ap_config *cfg = load(YAML_A, &m);
+	struct ap_agg *a = new_agg(MSM_PING), *b = new_agg(MSM_PING2);
+	const struct ap_agg *aggs[3] = {a, NULL, b};
+	struct ap_agg_link_acc acc;
+	struct ap_link_perf perf;
+	struct ap_err err;
+
+	memset(&acc, 0, sizeof(acc));
+	/* 1001's configured tag is transit-a: its unlabelled samples count
+	 * for transit-a, 1002's (no tag) for no link. */
+	add(a, ping(MSM_PING, 1, 1000, 10, 10, 10), NULL);
+	add(a, ping(MSM_PING, 2, 1001, 40, -1, -1), NULL);
+	add(a, ping(MSM_PING, 3, 1002, 30, 30, 30), "ixp-x");
+	add(b, ping(MSM_PING2, 4, 1003, 20, 20, -1), "transit-a");
+	add(b, ping(MSM_PING2, 5, 1004, 50, 50, 50), NULL);
+	add(b, ping(MSM_PING2, 6, 1005, -1, -1, -1), "pni-z");
+	CHECK(ap_link_gather(cfg, "transit-a", aggs, 3, 1003, 5000, &acc,
+			     &err) == AP_OK);
+	ap_link_perf_of(&acc, &perf);
+	/* RTTs 10, 40, 20: p50 rank 2 = 20; sent 9, rcvd 3 + 1 + 2. */
+	CHECK(perf.results == 3 && perf.n_rtt == 3 && perf.sent == 9);
+	CHECK(perf.p50_ms == 20.0);
+	CHECK(perf.loss_pct == 33.333333);
+	/* The window [1002 - 3, 1002] holds 1000 and 1001 (1001's,
+	 * unlabelled), not 1003 (labelled, too new). */
+	CHECK(ap_link_gather(cfg, "transit-a", aggs, 3, 1002, 3, &acc,
+			     &err) == AP_OK);
+	ap_link_perf_of(&acc, &perf);
+	/* Two RTTs, 10 and 40: nearest rank 1 = 10, not their mean 25;
+	 * sent 6, rcvd 3 + 1. Counts were reset, not added to. */
+	CHECK(perf.results == 2 && perf.n_rtt == 2 && perf.p50_ms == 10.0);
+	CHECK(perf.loss_pct == 33.333333);
+	/* Labelled ixp-x, though 1001's configured tag is transit-a. */
+	CHECK(ap_link_gather(cfg, "ixp-x", aggs, 3, 5000, HORIZON, &acc,
+			     &err) == AP_OK);
+	ap_link_perf_of(&acc, &perf);
+	CHECK(perf.results == 1 && perf.n_rtt == 1 && perf.p50_ms == 30.0 &&
+	      perf.loss_pct == 0.0);
+	/* Results but no RTT: a loss, no p50. */
+	CHECK(ap_link_gather(cfg, "pni-z", aggs, 3, 5000, HORIZON, &acc,
+			     &err) == AP_OK);
+	ap_link_perf_of(&acc, &perf);
+	CHECK(perf.results == 1 && perf.n_rtt == 0 && perf.sent == 3 &&
+	      isnan(perf.p50_ms) && perf.loss_pct == 100.0);
+	/* Without cfg no configured tag: 1000 and 1001 count for no link,
+	 * and the labelled 1003 is outside [1000, 1001]. */
+	CHECK(ap_link_gather(NULL, "transit-a", aggs, 3, 1001, 1, &acc,
+			     &err) == AP_OK);
+	ap_link_perf_of(&acc, &perf);
+	CHECK(perf.results == 0 && perf.n_rtt == 0 && isnan(perf.p50_ms) &&
+	      isnan(perf.loss_pct));
+	CHECK(ap_link_gather(cfg, "transit-a", aggs, 3, 5000, -1, &acc,
+			     &err) == AP_EINVAL);
+	free(acc.rtt_ms);
+	ap_agg_free(a);
+	ap_agg_free(b);
+	ap_cost_model_free(m);
+	ap_config_free(cfg);
+}
+
 static enum ap_status count_emit(const struct ap_metric *m, void *user)
 {
 	(void)m;
@@ -682,6 +748,7 @@ int main(void)
 	test_deterministic();
 	test_kinds_and_shard();
 	test_query();
+	test_gather_perf();
 	test_errors();
 	TEST_DONE();
 }
