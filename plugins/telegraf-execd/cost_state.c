@@ -150,7 +150,9 @@ static void merge(struct cost_state *s, size_t di,
 			s->info[di * s->n_links + li].source = COST_SRC_CONFIG;
 		c[k++] = in->candidates[j];
 	}
-	for (li = 0; li < s->n_links; li++) {
+	/* k stays <= n_links: the YAML names each link at most once
+	 * (ap_config_validate), and the state fills only the others. */
+	for (li = 0; li < s->n_links && k < s->n_links; li++) {
 		struct cost_cand_info *ci = &s->info[di * s->n_links + li];
 
 		if (ci->source != COST_SRC_NONE || !ci->state_usable)
