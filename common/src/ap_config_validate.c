@@ -221,6 +221,14 @@ static enum ap_status check_tags(const struct ap_config *cfg,
 	enum ap_status st = AP_OK;
 	size_t i, j;
 
+	if (m->n_tags > AP_CONFIG_MAX_MSM_TAGS) {
+		snprintf(path, sizeof(path), "measurements[%zu].tags", mi);
+		return bad(cfg, err, path,
+			   "%zu tags, at most %d (a traceroute hop point "
+			   "already carries 12 built-in tags of the 24 a point "
+			   "holds)",
+			   m->n_tags, AP_CONFIG_MAX_MSM_TAGS);
+	}
 	for (i = 0; i < m->n_tags; i++) {
 		const struct ap_config_tag *t = &m->tags[i];
 

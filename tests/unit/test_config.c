@@ -854,6 +854,24 @@ static void test_validation_errors(void)
 		   AP_EINVAL,
 		   "t.yaml:3: key 'measurements[0].tags.time': 'time' is a "
 		   "built-in tag and cannot be set");
+	/* Twelve user tags fit every point; thirteen do not. */
+	{
+		struct ap_config *c12 = NULL;
+
+		EXPECT_OK("measurements:\n  - id: 1\n    tags: {a: 1, b: 1, "
+			  "c: 1, d: 1, e: 1, f: 1, g: 1, h: 1, i: 1, j: 1, "
+			  "k: 1, l: 1}\n",
+			  &c12);
+		CHECK(c12 != NULL && c12->measurements[0].n_tags == 12);
+		ap_config_free(c12);
+	}
+	EXPECT_ERR("measurements:\n  - id: 1\n    tags: {a: 1, b: 1, c: 1, "
+		   "d: 1, e: 1, f: 1, g: 1, h: 1, i: 1, j: 1, k: 1, l: 1, "
+		   "m: 1}\n",
+		   AP_EINVAL,
+		   "t.yaml:3: key 'measurements[0].tags': 13 tags, at most 12 "
+		   "(a traceroute hop point already carries 12 built-in tags "
+		   "of the 24 a point holds)");
 	EXPECT_ERR("measurements:\n  - id: 1\n    tags: {_x: y}\n", AP_EINVAL,
 		   "t.yaml:3: key 'measurements[0].tags._x': tag keys starting "
 		   "with '_' are reserved");

@@ -53,6 +53,15 @@ struct ap_config_atlas {
 	char *user_agent;            /* "atlasperf/VERSION" */
 };
 
+/*
+ * Most user tags one measurement may have. The point with the most
+ * built-in tags, atlas_traceroute_hop, carries 12 (msm_id, prb_id, af,
+ * dst_name, dst_addr, probe_asn, probe_cc, proto, link, ixp, hop,
+ * hop_addr) and a point holds AP_METRIC_MAX_TAGS (24): with at most 12
+ * more, every point of the measurement fits.
+ */
+#define AP_CONFIG_MAX_MSM_TAGS 12
+
 /* One user tag added to every metric of a measurement. */
 struct ap_config_tag {
 	char *key;   /* non-empty, not a base tag, no leading '_' */
