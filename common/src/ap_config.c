@@ -216,14 +216,63 @@ static enum ap_status load_kind(struct ap_config_loader *ld,
 	return st;
 }
 
+/* Reads item (the i-th of a list) into the list's owner obj. */
+typedef enum ap_status (*list_item_fn)(struct ap_config_loader *ld,
+				       const struct ap_yaml_node *item,
+				       size_t i, void *obj);
+
+/*
+ * The items of list v, n of them (the caller has sized its array): each
+ * read by item_fn under its index, its line recorded so that validate()
+ * can name it. *count follows the items read, so a failed list is freed
+ * whole. Stops at the first error.
+ */
+static enum ap_status walk_list_items(struct ap_config_loader *ld,
+				      const struct ap_yaml_node *v, size_t n,
+				      list_item_fn item_fn, void *obj,
+				      size_t *count)
+{
+	enum ap_status st = AP_OK;
+
+	for (size_t i = 0; st == AP_OK && i < n; i++) {
+		const struct ap_yaml_node *item = v->child[i];
+		size_t saved = ap_config_walk_push_index(ld, i);
+
+		st = ap_config_walk_record(ld, item->line);
+		if (st == AP_OK)
+			st = item_fn(ld, item, i, obj);
+		ap_config_walk_pop(ld, saved);
+		*count = i + 1;
+	}
+	return st;
+}
+
+static enum ap_status prefix_item(struct ap_config_loader *ld,
+				  const struct ap_yaml_node *item, size_t i,
+				  void *obj)
+{
+	struct ap_config_link *l = obj;
+	struct ap_err why;
+	const char *text;
+	enum ap_status st;
+
+	st = ap_config_walk_scalar(ld, item, item->line, "a prefix string",
+				   &text);
+	if (st != AP_OK)
+		return st;
+	st = ap_config_parse_prefix(text, &l->prefixes[i], &why);
+	if (st != AP_OK)
+		st = ap_config_walk_located(ld, item->line, st, &why);
+	return st;
+}
+
 static enum ap_status load_prefixes(struct ap_config_loader *ld,
 				    const struct ap_yaml_node *v, int line,
 				    void *obj)
 {
 	struct ap_config_link *l = obj;
-	struct ap_err why;
 	enum ap_status st;
-	size_t i, n, saved;
+	size_t n;
 
 	st = ap_config_walk_list_size(ld, v, line, &n);
 	if (st != AP_OK || n == 0)
@@ -231,26 +280,7 @@ static enum ap_status load_prefixes(struct ap_config_loader *ld,
 	l->prefixes = calloc(n, sizeof(*l->prefixes));
 	if (l->prefixes == NULL)
 		return ap_config_walk_nomem(ld);
-	for (i = 0; st == AP_OK && i < n; i++) {
-		const struct ap_yaml_node *item = v->child[i];
-		const char *text;
-
-		saved = ap_config_walk_push_index(ld, i);
-		st = ap_config_walk_record(ld, item->line);
-		if (st == AP_OK)
-			st = ap_config_walk_scalar(ld, item, item->line,
-						   "a prefix string", &text);
-		if (st == AP_OK) {
-			st = ap_config_parse_prefix(text, &l->prefixes[i],
-						    &why);
-			if (st != AP_OK)
-				st = ap_config_walk_located(ld, item->line, st,
-							    &why);
-		}
-		ap_config_walk_pop(ld, saved);
-		l->n_prefixes = i + 1;
-	}
-	return st;
+	return walk_list_items(ld, v, n, prefix_item, l, &l->n_prefixes);
 }
 
 static const struct ap_config_field link_fields[] = {
@@ -363,14 +393,39 @@ static enum ap_status load_dest_msms(struct ap_config_loader *ld,
 	return AP_OK;
 }
 
+static enum ap_status msm_id_item(struct ap_config_loader *ld,
+				  const struct ap_yaml_node *item, size_t i,
+				  void *obj)
+{
+	struct ap_config_dest *d = obj;
+	struct ap_err why;
+	const char *text;
+	enum ap_status st;
+	char q[64];
+
+	if (item->kind == AP_YAML_SCALAR && !item->plain) {
+		/* "1001" is a string, as for measurements[].id. */
+		ap_config_quote(item->text, q, sizeof(q));
+		return ap_config_walk_fail(ld, item->line,
+					   "expected an integer, got a quoted "
+					   "string '%s'",
+					   q);
+	}
+	st = ap_config_walk_scalar(ld, item, item->line, "an integer", &text);
+	ap_err_clear(&why);
+	if (st == AP_OK &&
+	    ap_config_text_int64(text, &d->msm_ids[i], &why) != AP_OK)
+		st = ap_config_walk_located(ld, item->line, AP_EPARSE, &why);
+	return st;
+}
+
 static enum ap_status load_dest_msm_ids(struct ap_config_loader *ld,
 					const struct ap_yaml_node *v, int line,
 					void *obj)
 {
 	struct ap_config_dest *d = obj;
-	struct ap_err why;
 	enum ap_status st;
-	size_t i, n, saved;
+	size_t n;
 
 	st = ap_config_walk_list_size(ld, v, line, &n);
 	if (st != AP_OK || n == 0)
@@ -378,39 +433,7 @@ static enum ap_status load_dest_msm_ids(struct ap_config_loader *ld,
 	d->msm_ids = calloc(n, sizeof(*d->msm_ids));
 	if (d->msm_ids == NULL)
 		return ap_config_walk_nomem(ld);
-	for (i = 0; st == AP_OK && i < n; i++) {
-		const struct ap_yaml_node *item = v->child[i];
-		char q[64];
-
-		saved = ap_config_walk_push_index(ld, i);
-		/* Recorded so that validate() can name the line of a bad or
-		 * repeated id. */
-		st = ap_config_walk_record(ld, item->line);
-		if (st == AP_OK && item->kind == AP_YAML_SCALAR &&
-		    !item->plain) {
-			/* "1001" is a string, as for measurements[].id. */
-			ap_config_quote(item->text, q, sizeof(q));
-			st = ap_config_walk_fail(ld, item->line,
-						 "expected an integer, got a "
-						 "quoted string '%s'",
-						 q);
-		}
-		if (st == AP_OK) {
-			const char *text;
-
-			st = ap_config_walk_scalar(ld, item, item->line,
-						   "an integer", &text);
-			ap_err_clear(&why);
-			if (st == AP_OK &&
-			    ap_config_text_int64(text, &d->msm_ids[i], &why) !=
-				    AP_OK)
-				st = ap_config_walk_located(ld, item->line,
-							    AP_EPARSE, &why);
-		}
-		ap_config_walk_pop(ld, saved);
-		d->n_msm_ids = i + 1;
-	}
-	return st;
+	return walk_list_items(ld, v, n, msm_id_item, d, &d->n_msm_ids);
 }
 
 static const struct ap_config_field dest_fields[] = {
