@@ -32,7 +32,9 @@
 /* Flush to stdout once this much line protocol is pending. */
 #define FLUSH_AT (256 * 1024)
 #define OUT_CAP (64u * 1024u * 1024u)
-#define MAX_TAGS 16
+/* --tag: as many as a measurement may configure, so that every point
+ * fits (ap_config.h says why the bound is 12). */
+#define MAX_TAGS AP_CONFIG_MAX_MSM_TAGS
 
 struct convert_run {
 	struct ap_lp *lp;
@@ -77,7 +79,9 @@ static const char USAGE[] =
 	"line at the end counts results read, skipped and points written.\n"
 	"\n"
 	"Options:\n"
-	"  --tag KEY=VALUE         add a tag to every point (repeatable)\n"
+	"  --tag KEY=VALUE         add a tag to every point (repeatable, at\n"
+	"                          most 12 distinct keys with a measurement's\n"
+	"                          configured tags)\n"
 	"  --config FILE           use the atlasperf YAML configuration: each\n"
 	"                          measurement's tags, hop_points and target\n"
 	"                          coordinates; the link (and IXP) each\n"
@@ -538,6 +542,40 @@ static void free_config(struct convert_run *run)
 /* --config FILE: the configuration, its path table (links and IXP
  * prefixes) and, read-only, the collector's probe cache. Returns 0, or 1
  * after logging why (the caller frees what was loaded). */
+/*
+ * With --config: a measurement's configured tags and the --tag ones
+ * together (a --tag of the same key replaces a configured one) must fit
+ * a point, or every result of it would be skipped. Returns 0, or 2 after
+ * saying which measurement has too many.
+ */
+static int check_tag_room(const struct convert_run *run)
+{
+	for (size_t i = 0; i < run->cfg->n_measurements; i++) {
+		const struct ap_config_msm *m = &run->cfg->measurements[i];
+		size_t n = m->n_tags;
+
+		for (size_t t = 0; t < run->opts.n_tags; t++) {
+			bool configured = false;
+
+			for (size_t k = 0; k < m->n_tags && !configured; k++)
+				configured = strcmp(m->tags[k].key,
+						    run->tags[t].key) == 0;
+			if (!configured)
+				n++;
+		}
+		if (n > MAX_TAGS) {
+			log_msg(LOG_ERROR,
+				"measurement %" PRId64 ": %zu configured tags "
+				"and %zu --tag give %zu distinct tags; at most "
+				"%d fit a point",
+				m->id, m->n_tags, run->opts.n_tags, n,
+				MAX_TAGS);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 static int load_config(struct convert_run *run)
 {
 	struct ap_err err;
@@ -595,6 +633,10 @@ int cmd_convert(int argc, char **argv)
 	if (run.config_path != NULL && load_config(&run) != 0) {
 		free_config(&run);
 		return 1;
+	}
+	if (run.cfg != NULL && (rc = check_tag_room(&run)) != 0) {
+		free_config(&run);
+		return rc;
 	}
 	if (ap_lp_new(&run.lp, &err) != AP_OK ||
 	    ap_result_parser_new(&run.parser, &err) != AP_OK) {
