@@ -77,6 +77,14 @@ static const struct cd_type TYPES[] = {
 	{"atlas_percentile95_response_ms", CD_DS_GAUGE, "0", "U", false},
 	{"atlas_percentile99_response_ms", CD_DS_GAUGE, "0", "U", false},
 	{"atlas_path_changes", CD_DS_GAUGE, "0", "U", false},
+	/* atlas_link (plus results, percentile50 and loss above) */
+	{"atlas_billed_mbps", CD_DS_GAUGE, "0", "U", false},
+	{"atlas_monthly_cost", CD_DS_GAUGE, "0", "U", false},
+	{"atlas_effective_cost_per_mbps", CD_DS_GAUGE, "0", "U", false},
+	{"atlas_breakeven_mbps", CD_DS_GAUGE, "0", "U", false},
+	{"atlas_unused_commit_mbps", CD_DS_GAUGE, "0", "U", false},
+	/* Above 1 when the billed load exceeds the port: not clipped. */
+	{"atlas_utilization", CD_DS_GAUGE, "0", "U", false},
 };
 
 #define N_TYPES (sizeof(TYPES) / sizeof(TYPES[0]))
@@ -128,7 +136,8 @@ int cd_type_find(const char *name)
 	return -1;
 }
 
-/* Per-result field -> data set index and scale; -1 when unmapped. */
+/* Per-result, summary and atlas_link field -> data set index and scale;
+ * -1 when unmapped. */
 static int field_type(const char *metric, const char *field, double *scale)
 {
 	char name[64];
@@ -356,6 +365,48 @@ enum ap_status cd_map_metric(const struct ap_metric *m, int64_t msm_id,
 			}
 			v.v.gauge = g * scale;
 		}
+		st = emit(&v, user);
+		if (st != AP_OK)
+			return st;
+	}
+	return AP_OK;
+}
+
+enum ap_status cd_map_link(const struct ap_metric *m,
+			   enum ap_status (*emit)(const struct cd_value *v,
+						  void *user),
+			   void *user, struct cd_map_skip *skip)
+{
+	const char *link = ap_metric_tag_value(m, "link");
+	struct cd_value v;
+	int len;
+
+	if (m->overflow || strcmp(m->name, "atlas_link") != 0 ||
+	    link == NULL) {
+		skip_metric(skip, m->name);
+		return AP_OK;
+	}
+	memset(&v, 0, sizeof(v));
+	v.time_s = m->time_s;
+	len = snprintf(v.type_instance, sizeof(v.type_instance), "%s", link);
+	/* Cut short, two long names could share one identifier. */
+	if (len <= 0 || (size_t)len >= sizeof(v.type_instance)) {
+		skip_metric(skip, m->name);
+		return AP_OK;
+	}
+	for (size_t i = 0; i < m->n_fields; i++) {
+		const struct ap_field *f = &m->fields[i];
+		double scale, g;
+		enum ap_status st;
+		int t = field_type(m->name, f->key, &scale);
+
+		if (t < 0 || TYPES[t].kind != CD_DS_GAUGE ||
+		    !gauge_of(f, &g)) {
+			skip_field(skip, f->key);
+			continue;
+		}
+		v.type = (uint16_t)t;
+		v.v.gauge = g * scale;
 		st = emit(&v, user);
 		if (st != AP_OK)
 			return st;

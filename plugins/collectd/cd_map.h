@@ -7,8 +7,9 @@
  * (probe id, probe id plus sub-series, summary group, or the counter's
  * name), the value
  * in collectd's unit, and the metric's time. Plugin is always "atlasperf",
- * plugin instance the msm id. Knows nothing of the collectd headers, so it
- * is unit-tested without the daemon (cd_map_test.c).
+ * plugin instance the msm id (atlas_link: "link", see cd_map_link).
+ * Knows nothing of the collectd headers, so it is unit-tested without the
+ * daemon (cd_map_test.c).
  */
 #ifndef ATLASPERF_CD_MAP_H
 #define ATLASPERF_CD_MAP_H
@@ -82,5 +83,20 @@ enum ap_status cd_map_metric(const struct ap_metric *m, int64_t msm_id,
 			     enum ap_status (*emit)(const struct cd_value *v,
 						    void *user),
 			     void *user, struct cd_map_skip *skip);
+
+/*
+ * Maps an atlas_link point (docs/metrics.md) like cd_map_metric: type
+ * instance = the `link` tag (the configured link name), data sets by the
+ * same field rule (percent_packet_loss -> ping_droprate as a fraction,
+ * else atlas_<field>), time = the point's (wall-clock) time. The plugin
+ * instance is the caller's ("link", "link-I-N" in shard I of N): the
+ * point names no measurement. Its `kind` tag is not carried: it follows
+ * from the link's name and the configuration. Other metrics, and a link
+ * name that does not fit CD_TI_MAX, are skipped and counted in skip.
+ */
+enum ap_status cd_map_link(const struct ap_metric *m,
+			   enum ap_status (*emit)(const struct cd_value *v,
+						  void *user),
+			   void *user, struct cd_map_skip *skip);
 
 #endif

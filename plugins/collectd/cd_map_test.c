@@ -373,6 +373,72 @@ static void test_internal(void)
 	CHECK_NEAR(gauge(&g, "bool", "disabled"), 0, 0);
 }
 
+/* atlas_link: type instance = link name, the fields of docs/metrics.md. */
+static void test_link(void)
+{
+	struct ap_metric m;
+	struct got g = {.n = 0};
+	struct cd_map_skip skip = {0};
+	const struct cd_value *v;
+
+	ap_metric_init(&m, "atlas_link", 1764000900);
+	ap_metric_tag(&m, "kind", "transit");
+	ap_metric_tag(&m, "link", "transit-a");
+	ap_metric_int(&m, "results", 5);
+	ap_metric_float(&m, "percentile50_response_ms", 12.0);
+	ap_metric_float(&m, "percent_packet_loss", 38.461538);
+	ap_metric_float(&m, "billed_mbps", 2500);
+	ap_metric_float(&m, "monthly_cost", 1650);
+	ap_metric_float(&m, "effective_cost_per_mbps", 0.66);
+	ap_metric_float(&m, "breakeven_mbps", 1333.333333);
+	ap_metric_float(&m, "unused_commit_mbps", 0);
+	ap_metric_float(&m, "utilization", 0.25);
+	CHECK(cd_map_link(&m, collect, &g, &skip) == AP_OK);
+	CHECK(g.n == 9);
+	CHECK(skip.fields == 0 && skip.metrics == 0);
+	v = find(&g, "atlas_results", "transit-a");
+	CHECK(v != NULL && v->time_s == 1764000900 && v->v.gauge == 5);
+	CHECK_NEAR(gauge(&g, "atlas_percentile50_response_ms", "transit-a"),
+		   12, 0);
+	CHECK_NEAR(gauge(&g, "ping_droprate", "transit-a"), 0.38461538,
+		   1e-12);
+	CHECK_NEAR(gauge(&g, "atlas_billed_mbps", "transit-a"), 2500, 0);
+	CHECK_NEAR(gauge(&g, "atlas_monthly_cost", "transit-a"), 1650, 0);
+	CHECK_NEAR(gauge(&g, "atlas_effective_cost_per_mbps", "transit-a"),
+		   0.66, 0);
+	CHECK_NEAR(gauge(&g, "atlas_breakeven_mbps", "transit-a"),
+		   1333.333333, 0);
+	CHECK_NEAR(gauge(&g, "atlas_unused_commit_mbps", "transit-a"), 0, 0);
+	CHECK_NEAR(gauge(&g, "atlas_utilization", "transit-a"), 0.25, 0);
+
+	/* Not for cd_map_metric (no msm_id), and cd_map_link takes nothing
+	 * else; an unknown field, a missing or too long name are skipped. */
+	g.n = 0;
+	memset(&skip, 0, sizeof(skip));
+	CHECK(cd_map_metric(&m, 1001, collect, &g, &skip) == AP_OK);
+	CHECK(g.n == 0 && skip.metrics == 1);
+	memset(&skip, 0, sizeof(skip));
+	ap_metric_init(&m, "atlas_ping_summary", 1764000900);
+	ap_metric_tag(&m, "link", "transit-a");
+	ap_metric_int(&m, "results", 5);
+	CHECK(cd_map_link(&m, collect, &g, &skip) == AP_OK);
+	ap_metric_init(&m, "atlas_link", 1764000900);
+	ap_metric_int(&m, "results", 5);
+	CHECK(cd_map_link(&m, collect, &g, &skip) == AP_OK);
+	ap_metric_tag(&m, "link",
+		      "a-link-name-that-is-far-too-long-for-a-type-instance");
+	CHECK(cd_map_link(&m, collect, &g, &skip) == AP_OK);
+	CHECK(g.n == 0 && skip.metrics == 3);
+	ap_metric_init(&m, "atlas_link", 1764000900);
+	ap_metric_tag(&m, "link", "ixp-x");
+	ap_metric_int(&m, "results", 0);
+	ap_metric_string(&m, "note", "x");
+	ap_metric_float(&m, "something_new", 1);
+	CHECK(cd_map_link(&m, collect, &g, &skip) == AP_OK);
+	CHECK(g.n == 1 && skip.fields == 2);
+	CHECK_STR(skip.first_key, "atlas_ping_summary");
+}
+
 static void test_rejects(void)
 {
 	struct ap_metric m;
@@ -512,6 +578,7 @@ int main(int argc, char **argv)
 	test_sub_series();
 	test_summary();
 	test_internal();
+	test_link();
 	test_rejects();
 	test_converters();
 	TEST_DONE();
