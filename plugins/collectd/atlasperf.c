@@ -5,7 +5,9 @@
  * owns becomes its own complex read callback "atlasperf-<msm>" with its own
  * transport, probe cache, collector and value queue, so collectd's read
  * threads poll measurements in parallel and its back-off applies per
- * measurement. docs/collectd.md describes the values and the design.
+ * measurement. When the YAML has `links`, one more callback,
+ * "atlasperf-links", emits atlas_link over every measurement's summaries.
+ * docs/collectd.md describes the values and the design.
  */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
@@ -21,7 +23,9 @@
 #include "atlasperf/ap_collect.h"
 #include "atlasperf/ap_collector.h"
 #include "atlasperf/ap_config.h"
+#include "atlasperf/ap_cost.h"
 #include "atlasperf/ap_fetch.h"
+#include "atlasperf/ap_link.h"
 #include "atlasperf/ap_state.h"
 #include "atlasperf/ap_metric.h"
 #include "atlasperf/ap_path.h"
@@ -45,6 +49,17 @@
 /* Waiting for collectd to write our values gives up after this long
  * without progress, seconds. */
 #define WRITE_IDLE_S 10
+/* Read callback of atlas_link, its plugin instance, and the msm id of
+ * its acknowledgement slot (measurement ids are > 0, so 0 is free). */
+#define LINKS_CALLBACK "atlasperf-links"
+#define LINKS_INSTANCE "link"
+#define LINKS_ACK_ID 0
+/* Values per atlas_link emission: 9 fields per link; a bound for the
+ * queue, far above any sane number of links. */
+#define LINKS_MAX_PENDING ((size_t)64 * 1024)
+/* Rounds of "wait for one busy measurement, then try the others" before
+ * an atlas_link emission is skipped (see lock_all). */
+#define LINKS_LOCK_ROUNDS 20
 
 /*
  * Written-value acknowledgement, one slot per started measurement.
@@ -83,9 +98,13 @@ static struct {
 	bool curl_ready;
 	bool signals_chained;
 	struct sigaction old_term, old_int;
-	struct ack_slot *acks;  /* n_acks slots sorted by msm id; written by
-				 * init and shutdown only */
+	struct ack_slot *acks;  /* n_acks slots sorted by msm id (atlas_link's,
+				 * LINKS_ACK_ID, first); written by init and
+				 * shutdown only */
 	size_t n_acks;
+	/* For atlas_link; NULL = not emitted. Read-only after init. */
+	struct ap_cost_model *cost;
+	char links_instance[32]; /* "link", or "link-I-N" when sharded */
 } conf;
 
 /*
@@ -102,7 +121,11 @@ static atomic_int stopping;
 /* One configured measurement: the user data of its read callback. */
 struct msm_ctx {
 	int64_t id;
-	char instance[24]; /* plugin instance: the msm id */
+	char instance[32]; /* plugin instance: the msm id (links: "link") */
+	/* Held by read_msm across ap_collector_gather, the only time the
+	 * collector's summaries (ap_collector_agg) change, and by the links
+	 * callback while it reads them. */
+	pthread_mutex_t gather_lock;
 	const struct ap_config *cfg;
 	struct ap_fetch *fetch;
 	struct ap_probe_cache *probes;
@@ -121,6 +144,21 @@ struct msm_ctx {
 	bool warned_unmapped;
 	bool said_final;       /* DISABLED / FINISHED logged once */
 	uint64_t values_dispatched, values_late, values_unmapped;
+};
+
+/*
+ * User data of the atlas_link callback. base holds what dispatching and
+ * the write acknowledgement need (id LINKS_ACK_ID, no collector). msms
+ * are borrowed from the measurement callbacks: collectd frees every read
+ * callback's user data only after it has joined all read threads, so
+ * they outlive every call of read_links (never used by free_links).
+ */
+struct links_ctx {
+	struct msm_ctx base;
+	struct msm_ctx **msms;
+	size_t n_msms;
+	const struct ap_agg **aggs; /* n_msms slots, scratch for each read */
+	int64_t last_emit;          /* Unix seconds of the last emission */
 };
 
 static bool log_on(enum ap_config_log_level level)
@@ -253,10 +291,14 @@ static int ack_write(const data_set_t *ds, const value_list_t *vl,
 	(void)ud;
 	if (strcmp(vl->plugin, "atlasperf") != 0 || conf.acks == NULL)
 		return 0;
-	errno = 0;
-	id = (int64_t)strtoll(vl->plugin_instance, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return 0;
+	if (strcmp(vl->plugin_instance, conf.links_instance) == 0) {
+		id = LINKS_ACK_ID;
+	} else {
+		errno = 0;
+		id = (int64_t)strtoll(vl->plugin_instance, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return 0;
+	}
 	a = bsearch(&id, conf.acks, conf.n_acks, sizeof(*a), cmp_ack);
 	if (a == NULL)
 		return 0;
@@ -309,11 +351,13 @@ static int wait_written(void *user)
 	pthread_mutex_unlock(&a->lock);
 	if (!ok) {
 		c->ack_broken = true;
-		WARNING(PFX "msm %" PRId64 ": collectd wrote %" PRIu64 " of %"
+		WARNING(PFX "%s %s: collectd wrote %" PRIu64 " of %"
 			PRIu64 " values and none in %d s (a filter chain or "
 			"WriteQueueLimitHigh dropping them?); no longer "
-			"waiting for writes of this measurement",
-			c->id, seen, c->sent, WRITE_IDLE_S);
+			"waiting for writes of this %s",
+			c->id == LINKS_ACK_ID ? "atlas_link" : "msm",
+			c->instance, seen, c->sent, WRITE_IDLE_S,
+			c->id == LINKS_ACK_ID ? "metric" : "measurement");
 		return -1;
 	}
 	return 0;
@@ -325,12 +369,19 @@ static int new_acks(void)
 	pthread_condattr_t attr;
 	size_t n = 0;
 
-	conf.acks = calloc(cfg->n_measurements + 1, sizeof(*conf.acks));
+	conf.acks = calloc(cfg->n_measurements + 2, sizeof(*conf.acks));
 	if (conf.acks == NULL)
 		return -1;
 	if (pthread_condattr_init(&attr) != 0)
 		return -1;
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (conf.cost != NULL) {
+		/* Measurement ids are > 0: this one sorts first. */
+		conf.acks[0].msm = LINKS_ACK_ID;
+		pthread_mutex_init(&conf.acks[0].lock, NULL);
+		pthread_cond_init(&conf.acks[0].cond, &attr);
+		n++;
+	}
 	for (size_t i = 0; i < cfg->n_measurements; i++) {
 		const struct ap_config_msm *m = &cfg->measurements[i];
 		struct ack_slot *a = &conf.acks[n];
@@ -582,8 +633,10 @@ static int read_msm(user_data_t *ud)
 	c->queue_full = false;
 	c->flush_failed = false;
 	err.msg[0] = '\0';
+	pthread_mutex_lock(&c->gather_lock);
 	out = ap_collector_gather(c->collector, now, &sink, flush_values, c,
 				  &rep, &retry, &err);
+	pthread_mutex_unlock(&c->gather_lock);
 	cd_queue_clear(c->queue); /* a failed poll's values are dropped */
 	rc = report(c, out, &rep, retry, &err);
 	emit_internal(c, now);
@@ -593,6 +646,232 @@ static int read_msm(user_data_t *ud)
 		c->last_prune = now;
 	}
 	return rc;
+}
+
+/* ---- atlas_link ------------------------------------------------------- */
+
+/*
+ * Takes every measurement's gather_lock, so that no summary changes while
+ * ap_link_emit reads them all. Never waits for a lock while holding
+ * another: it takes the free ones with trylock, and when one is busy (a
+ * poll in progress) it lets go of all, waits for that one alone, and tries
+ * the rest again. Waiting in a fixed order instead would keep every
+ * measurement earlier in the order from polling for as long as a later
+ * one's transfer lasts (up to atlas.timeout). Gives up after
+ * LINKS_LOCK_ROUNDS busy rounds or when collectd stops: false, nothing
+ * held.
+ */
+static bool lock_all(struct links_ctx *lc)
+{
+	size_t held = SIZE_MAX; /* the one waited for, held into the round */
+
+	for (int round = 0; round <= LINKS_LOCK_ROUNDS; round++) {
+		size_t i;
+
+		if (atomic_load(&stopping))
+			break;
+		for (i = 0; i < lc->n_msms; i++)
+			if (i != held &&
+			    pthread_mutex_trylock(&lc->msms[i]->gather_lock) != 0)
+				break;
+		if (i == lc->n_msms)
+			return true;
+		for (size_t j = 0; j < i; j++)
+			if (j != held)
+				pthread_mutex_unlock(&lc->msms[j]->gather_lock);
+		if (held != SIZE_MAX)
+			pthread_mutex_unlock(&lc->msms[held]->gather_lock);
+		held = SIZE_MAX;
+		if (round == LINKS_LOCK_ROUNDS)
+			break;
+		pthread_mutex_lock(&lc->msms[i]->gather_lock);
+		held = i;
+	}
+	if (held != SIZE_MAX)
+		pthread_mutex_unlock(&lc->msms[held]->gather_lock);
+	return false;
+}
+
+static void unlock_all(struct links_ctx *lc)
+{
+	for (size_t i = 0; i < lc->n_msms; i++)
+		pthread_mutex_unlock(&lc->msms[i]->gather_lock);
+}
+
+/* Sink of ap_link_emit: maps and queues; called under every lock, so it
+ * only touches the links callback's own queue. */
+static enum ap_status on_link_point(const struct ap_metric *m, void *user)
+{
+	struct msm_ctx *c = user;
+	struct cd_map_skip skip;
+	enum ap_status st;
+
+	memset(&skip, 0, sizeof(skip));
+	st = cd_map_link(m, queue_value, c, &skip);
+	if (skip.fields + skip.metrics > 0) {
+		c->values_unmapped += skip.fields + skip.metrics;
+		if (!c->warned_unmapped) {
+			c->warned_unmapped = true;
+			WARNING(PFX "atlas_link: '%s' has no collectd mapping "
+				"(a link name longer than %d bytes?); such "
+				"values are skipped (counted in atlasperf-%s/"
+				"derive-values_unmapped; this is logged once)",
+				skip.first_key ? skip.first_key : "?",
+				CD_TI_MAX - 1, c->instance);
+		}
+	}
+	return st;
+}
+
+/* The links callback's own counters, as derive values under its plugin
+ * instance: there is no atlasperf_internal point for it. */
+static void dispatch_link_counters(struct msm_ctx *c, int64_t now)
+{
+	const struct {
+		const char *name;
+		uint64_t value;
+	} counters[] = {
+		{"values_dispatched", c->values_dispatched},
+		{"values_late", c->values_late},
+		{"values_unmapped", c->values_unmapped},
+	};
+	int t = cd_type_find("derive");
+
+	c->internal = true;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		struct cd_value v;
+
+		memset(&v, 0, sizeof(v));
+		v.time_s = now;
+		v.type = (uint16_t)t;
+		sstrncpy(v.type_instance, counters[i].name,
+			 sizeof(v.type_instance));
+		v.v.derive = (int64_t)counters[i].value;
+		(void)dispatch_value(&v, c);
+	}
+	c->internal = false;
+}
+
+/*
+ * Read callback of atlas_link: the figures of every configured link over
+ * the summaries of every measurement this instance polls, as the execd
+ * program emits them after each gather. The locks are held only while
+ * ap_link_emit reads the summaries into the queue; dispatching (and
+ * waiting for collectd's writers) comes after they are released.
+ */
+static int read_links(user_data_t *ud)
+{
+	struct links_ctx *lc = ud->data;
+	struct msm_ctx *c = &lc->base;
+	struct ap_sink sink = {on_link_point, c};
+	struct cd_flush_report r;
+	struct ap_err err;
+	enum ap_status st;
+	int64_t now;
+
+	if (atomic_load(&stopping))
+		return 0;
+	if (!lock_all(lc)) {
+		if (!atomic_load(&stopping) && log_on(AP_CONFIG_LOG_INFO))
+			INFO(PFX "atlas_link: measurements kept polling for %d "
+			     "rounds; skipped this time", LINKS_LOCK_ROUNDS);
+		return 0;
+	}
+	/* Read after the locks: the figures are those of this moment. */
+	now = (int64_t)time(NULL);
+	if (now <= lc->last_emit) {
+		/* collectd takes one value per identifier and second. */
+		unlock_all(lc);
+		return 0;
+	}
+	for (size_t i = 0; i < lc->n_msms; i++)
+		lc->aggs[i] = ap_collector_agg(lc->msms[i]->collector);
+	cd_queue_clear(c->queue);
+	ap_err_clear(&err);
+	st = ap_link_emit(c->cfg, conf.cost, lc->aggs, lc->n_msms, now,
+			  c->cfg->late_results_horizon_s, &sink, &err);
+	unlock_all(lc);
+	if (st != AP_OK) {
+		cd_queue_clear(c->queue);
+		WARNING(PFX "atlas_link: %s",
+			err.msg[0] != '\0' ? err.msg : ap_strerror(st));
+		return -1;
+	}
+	lc->last_emit = now;
+	st = cd_queue_flush(c->queue, dispatch_value, wait_written, NULL, c,
+			    &r);
+	cd_queue_clear(c->queue);
+	c->values_dispatched += r.dispatched;
+	c->values_late += r.late;
+	dispatch_link_counters(c, now);
+	/* Written before the next emission queues newer values of the same
+	 * identifiers (collectd's write threads could reorder them), and
+	 * before a stop right after drops them from collectd's queue. */
+	(void)wait_written(c);
+	if (st != AP_OK) {
+		ERROR(PFX "atlas_link: collectd refused %" PRIu64 " values (%s)",
+		      r.failed, ap_strerror(st));
+		return -1;
+	}
+	return 0;
+}
+
+static void free_links(void *p)
+{
+	struct links_ctx *lc = p;
+
+	if (lc == NULL)
+		return;
+	cd_queue_free(lc->base.queue);
+	free(lc->msms);
+	free(lc->aggs);
+	free(lc);
+}
+
+/* Registers the atlas_link callback over msms[0..n) (taken over, even on
+ * failure); same read group and interval as the measurements. */
+static int start_links(struct msm_ctx **msms, size_t n, cdtime_t interval)
+{
+	struct links_ctx *lc = calloc(1, sizeof(*lc));
+	struct ap_err err;
+	user_data_t ud;
+
+	if (lc == NULL) {
+		free(msms);
+		ERROR(PFX "out of memory");
+		return -1;
+	}
+	lc->msms = msms;
+	lc->n_msms = n;
+	lc->aggs = calloc(n + 1, sizeof(*lc->aggs));
+	lc->base.id = LINKS_ACK_ID;
+	lc->base.cfg = conf.cfg;
+	sstrncpy(lc->base.instance, conf.links_instance,
+		 sizeof(lc->base.instance));
+	if (lc->aggs == NULL) {
+		ERROR(PFX "out of memory");
+		free_links(lc);
+		return -1;
+	}
+	if (cd_queue_new(&lc->base.queue, LINKS_MAX_PENDING,
+			 LINKS_MAX_PENDING, &err) != AP_OK) {
+		ERROR(PFX "atlas_link: %s", err.msg);
+		free_links(lc);
+		return -1;
+	}
+	lc->base.ack = bsearch(&lc->base.id, conf.acks, conf.n_acks,
+			       sizeof(*conf.acks), cmp_ack);
+	memset(&ud, 0, sizeof(ud));
+	ud.data = lc;
+	ud.free_func = free_links;
+	/* collectd owns lc from here on, even when this fails. */
+	if (plugin_register_complex_read(READ_GROUP, LINKS_CALLBACK,
+					 read_links, interval, &ud) != 0) {
+		ERROR(PFX "cannot register the read callback %s",
+		      LINKS_CALLBACK);
+		return -1;
+	}
+	return 0;
 }
 
 static void free_msm(void *p)
@@ -605,6 +884,7 @@ static void free_msm(void *p)
 	ap_probe_cache_free(c->probes);
 	ap_fetch_free(c->fetch);
 	cd_queue_free(c->queue);
+	pthread_mutex_destroy(&c->gather_lock);
 	free(c);
 }
 
@@ -739,6 +1019,7 @@ static struct msm_ctx *new_msm(const struct ap_config_msm *m,
 		ERROR(PFX "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&c->gather_lock, NULL);
 	c->id = m->id;
 	c->cfg = cfg;
 	snprintf(c->instance, sizeof(c->instance), "%" PRId64, m->id);
@@ -792,7 +1073,15 @@ static int start_measurements(const char *api_key, cdtime_t interval)
 {
 	const struct ap_config *cfg = conf.cfg;
 	size_t owned = 0, started = 0;
+	struct msm_ctx **ctxs = NULL; /* the started ones, for atlas_link */
 
+	if (conf.cost != NULL) {
+		ctxs = calloc(cfg->n_measurements + 1, sizeof(*ctxs));
+		if (ctxs == NULL) {
+			ERROR(PFX "out of memory");
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < cfg->n_measurements; i++) {
 		const struct ap_config_msm *m = &cfg->measurements[i];
 		char name[64];
@@ -814,16 +1103,24 @@ static int start_measurements(const char *api_key, cdtime_t interval)
 						 interval, &ud) != 0) {
 			ERROR(PFX "cannot register the read callback %s",
 			      name);
+			free(ctxs);
 			return -1;
 		}
+		if (ctxs != NULL)
+			ctxs[started] = c;
 		started++;
 	}
+	/* Even with no measurement started: the cost figures stand alone,
+	 * as in the execd program. */
+	if (ctxs != NULL && start_links(ctxs, started, interval) != 0)
+		return -1;
 	INFO(PFX "atlasperf %s: %zu of %zu measurements in shard %d/%d "
-	     "(%zu started), state in %s, API %s (%s), interval %.3f s",
+	     "(%zu started), state in %s, API %s (%s), interval %.3f s%s",
 	     AP_VERSION, owned, cfg->n_measurements, cfg->shard_index,
 	     cfg->shard_count, started, cfg->state_dir, cfg->atlas.base_url,
 	     api_key ? "with API key" : "anonymous",
-	     CDTIME_T_TO_DOUBLE(interval ? interval : plugin_get_interval()));
+	     CDTIME_T_TO_DOUBLE(interval ? interval : plugin_get_interval()),
+	     conf.cost != NULL ? ", atlas_link on" : "");
 	return 0;
 }
 
@@ -878,6 +1175,18 @@ static int init_cb(void)
 		      strerror(errno));
 		goto out;
 	}
+	/* The cost section only feeds atlas_link: a problem there never
+	 * stops the collection of results (as in the execd program). */
+	if (conf.cfg->n_links > 0 &&
+	    ap_cost_model_from_config(conf.cfg, &conf.cost, &err) != AP_OK)
+		WARNING(PFX "%s; atlas_link is not emitted", err.msg);
+	if (conf.cfg->shard_count > 1)
+		snprintf(conf.links_instance, sizeof(conf.links_instance),
+			 "%s-%d-%d", LINKS_INSTANCE, conf.cfg->shard_index,
+			 conf.cfg->shard_count);
+	else
+		sstrncpy(conf.links_instance, LINKS_INSTANCE,
+			 sizeof(conf.links_instance));
 	if (new_acks() != 0) {
 		ERROR(PFX "out of memory");
 		goto out;
@@ -904,6 +1213,8 @@ static int shutdown_cb(void)
 	atomic_store(&stopping, 1);
 	unchain_signals();
 	free_acks();
+	ap_cost_model_free(conf.cost);
+	conf.cost = NULL;
 	ap_path_table_free(conf.paths);
 	conf.paths = NULL;
 	ap_config_free(conf.cfg);
