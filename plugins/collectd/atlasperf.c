@@ -653,42 +653,33 @@ static int read_msm(user_data_t *ud)
 /*
  * Takes every measurement's gather_lock, so that no summary changes while
  * ap_link_emit reads them all. Never waits for a lock while holding
- * another: it takes the free ones with trylock, and when one is busy (a
- * poll in progress) it lets go of all, waits for that one alone, and tries
- * the rest again. Waiting in a fixed order instead would keep every
- * measurement earlier in the order from polling for as long as a later
- * one's transfer lasts (up to atlas.timeout). Gives up after
- * LINKS_LOCK_ROUNDS busy rounds or when collectd stops: false, nothing
- * held.
+ * another: it takes them in index order with trylock, and when one is
+ * busy (a poll in progress) it lets go of all, waits for that poll to end
+ * holding nothing, and starts again. Waiting in a fixed order instead
+ * would keep every measurement earlier in the order from polling for as
+ * long as a later one's transfer lasts (up to atlas.timeout). Gives up
+ * after LINKS_LOCK_ROUNDS busy rounds or when collectd stops: false,
+ * nothing held.
  */
 static bool lock_all(struct links_ctx *lc)
 {
-	size_t held = SIZE_MAX; /* the one waited for, held into the round */
-
 	for (int round = 0; round <= LINKS_LOCK_ROUNDS; round++) {
 		size_t i;
 
 		if (atomic_load(&stopping))
-			break;
+			return false;
 		for (i = 0; i < lc->n_msms; i++)
-			if (i != held &&
-			    pthread_mutex_trylock(&lc->msms[i]->gather_lock) != 0)
+			if (pthread_mutex_trylock(&lc->msms[i]->gather_lock) != 0)
 				break;
 		if (i == lc->n_msms)
 			return true;
 		for (size_t j = 0; j < i; j++)
-			if (j != held)
-				pthread_mutex_unlock(&lc->msms[j]->gather_lock);
-		if (held != SIZE_MAX)
-			pthread_mutex_unlock(&lc->msms[held]->gather_lock);
-		held = SIZE_MAX;
+			pthread_mutex_unlock(&lc->msms[j]->gather_lock);
 		if (round == LINKS_LOCK_ROUNDS)
 			break;
 		pthread_mutex_lock(&lc->msms[i]->gather_lock);
-		held = i;
+		pthread_mutex_unlock(&lc->msms[i]->gather_lock);
 	}
-	if (held != SIZE_MAX)
-		pthread_mutex_unlock(&lc->msms[held]->gather_lock);
 	return false;
 }
 
