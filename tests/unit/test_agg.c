@@ -15,71 +15,12 @@
 #include "atlasperf/ap_buf.h"
 #include "atlasperf/ap_lp.h"
 #include "test.h"
+#include "test_capture.h"
 
 #define MSM 1001
 #define TMSM 2002
 
 static char dir[] = "/tmp/atlasperf-test-agg-XXXXXX";
-
-/* ---- capture: the points a sink received, as line protocol ---------- */
-
-struct cap {
-	char **lines;
-	size_t n, alloc;
-	struct ap_lp *lp;
-	int fail_after; /* >= 0: the sink fails with AP_EIO after that many */
-};
-
-static enum ap_status cap_emit(const struct ap_metric *m, void *user)
-{
-	struct cap *c = user;
-	struct ap_buf b;
-	struct ap_err err;
-	enum ap_status st;
-
-	if (c->fail_after == 0)
-		return AP_EIO;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	ap_buf_init(&b, 1 << 20);
-	st = ap_lp_encode(c->lp, m, &b, &err);
-	if (st != AP_OK) {
-		printf("encode: %s\n", err.msg);
-		return st;
-	}
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? c->alloc * 2 : 64;
-		c->lines = realloc(c->lines, c->alloc * sizeof(*c->lines));
-	}
-	b.data[b.len - 1] = '\0'; /* drop the newline */
-	c->lines[c->n++] = strdup(b.data);
-	ap_buf_reset(&b);
-	return AP_OK;
-}
-
-static void cap_clear(struct cap *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->lines[i]);
-	c->n = 0;
-}
-
-static void cap_free(struct cap *c)
-{
-	cap_clear(c);
-	free(c->lines);
-	ap_lp_free(c->lp);
-}
-
-static void cap_init(struct cap *c)
-{
-	struct ap_err err;
-
-	memset(c, 0, sizeof(*c));
-	c->fail_after = -1;
-	if (ap_lp_new(&c->lp, &err) != AP_OK)
-		abort();
-}
 
 /* The line whose text contains every one of the (up to 3) needles. */
 static const char *find(const struct cap *c, const char *n1, const char *n2,

@@ -19,6 +19,7 @@
 #include "atlasperf/ap_lp.h"
 #include "atlasperf/ap_result.h"
 #include "test.h"
+#include "test_capture.h"
 
 #define MSM_PING 1001  /* configured tag link: transit-a */
 #define MSM_PING2 1002 /* no configured link */
@@ -61,71 +62,6 @@ static const char YAML_A[] =
 	"    measurements:\n"
 	"      transit-a: {rtt_ms: 15, loss_pct: 0.0}\n"
 	"      ixp-x: {rtt_ms: 40, loss_pct: 0.0}\n";
-
-/* ---- capture: the points a sink received ---------------------------- */
-
-struct cap {
-	struct ap_metric *m;
-	char **lines;
-	size_t n, alloc;
-	struct ap_lp *lp;
-	int fail_after; /* >= 0: the sink fails with AP_EIO after that many */
-};
-
-static enum ap_status cap_emit(const struct ap_metric *m, void *user)
-{
-	struct cap *c = user;
-	struct ap_buf b;
-	struct ap_err err;
-
-	if (c->fail_after == 0)
-		return AP_EIO;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? c->alloc * 2 : 16;
-		c->m = realloc(c->m, c->alloc * sizeof(*c->m));
-		c->lines = realloc(c->lines, c->alloc * sizeof(*c->lines));
-		if (c->m == NULL || c->lines == NULL)
-			abort();
-	}
-	ap_buf_init(&b, 1 << 16);
-	if (ap_lp_encode(c->lp, m, &b, &err) != AP_OK) {
-		printf("encode: %s\n", err.msg);
-		abort();
-	}
-	b.data[b.len - 1] = '\0'; /* drop the newline */
-	c->lines[c->n] = strdup(b.data);
-	ap_buf_reset(&b);
-	ap_metric_copy(&c->m[c->n], m);
-	c->n++;
-	return AP_OK;
-}
-
-static void cap_init(struct cap *c)
-{
-	struct ap_err err;
-
-	memset(c, 0, sizeof(*c));
-	c->fail_after = -1;
-	if (ap_lp_new(&c->lp, &err) != AP_OK)
-		abort();
-}
-
-static void cap_clear(struct cap *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->lines[i]);
-	c->n = 0;
-}
-
-static void cap_free(struct cap *c)
-{
-	cap_clear(c);
-	free(c->lines);
-	free(c->m);
-	ap_lp_free(c->lp);
-}
 
 /* The captured point of link name, or NULL. */
 static const struct ap_metric *point(const struct cap *c, const char *name)
