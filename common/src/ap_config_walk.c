@@ -43,14 +43,14 @@ static void path_append(struct ap_config_loader *ld, const char *text)
 		ld->path_len += len;
 		return;
 	}
-	/* Keep what fits, then "..." and the NUL in the last 4 bytes. */
-	if (ld->path_len < sizeof(ld->path) - 4) {
-		len = sizeof(ld->path) - 4 - ld->path_len;
-		memcpy(ld->path + ld->path_len, text, len);
-		ld->path_len += len;
-	}
-	memcpy(ld->path + ld->path_len, "...", 4);
-	ld->path_len += 3;
+	/* Keep what fits, then "..." and the NUL in the last 4 bytes. A
+	 * path already cut stays as it is (its "..." in place): every later
+	 * append lands here, and the length never passes the buffer. */
+	if (ld->path_len < sizeof(ld->path) - 4)
+		memcpy(ld->path + ld->path_len, text,
+		       sizeof(ld->path) - 4 - ld->path_len);
+	memcpy(ld->path + sizeof(ld->path) - 4, "...", 4);
+	ld->path_len = sizeof(ld->path) - 1;
 }
 
 /* Descends into key; returns what ap_config_walk_pop() needs. */

@@ -1223,6 +1223,30 @@ static void test_misc(void)
 		CHECK_STR(err.msg, want);
 	}
 
+	/* Keys below a cut path stay cut: the path's length never passes
+	 * its buffer however many keys follow (fuzz_config found a write
+	 * past it: a long link name in destinations[].measurements, then
+	 * that entry's keys). */
+	{
+		char yaml[900], name[301];
+
+		memset(name, 'r', 300);
+		name[300] = '\0';
+		snprintf(yaml, sizeof(yaml),
+			 "links:\n  - {name: t, kind: transit, "
+			 "port_capacity_mbps: 10}\n"
+			 "destinations:\n  - {id: AS1, traffic_mbps: 5, "
+			 "current_link: t, measurements: {%s: {rtt_ms: 1, "
+			 "loss_pct: 0, x: {y: {z: 1}}}}}\n",
+			 name);
+		ap_err_clear(&err);
+		CHECK(load(yaml, &c, &err) == AP_EPARSE);
+		CHECK(c == NULL);
+		CHECK(strstr(err.msg, "key 'destinations[0].measurements.rrr")
+		      != NULL);
+		CHECK(strstr(err.msg, "...': unknown key") != NULL);
+	}
+
 	CHECK_STR(ap_config_log_level_name(AP_CONFIG_LOG_WARN), "warn");
 	CHECK_STR(ap_config_group_name(AP_CONFIG_GROUP_PROBE_CC), "probe_cc");
 	CHECK_STR(ap_config_link_kind_name(AP_CONFIG_LINK_PNI), "pni");
